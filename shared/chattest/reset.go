@@ -1,0 +1,10 @@
+package chattest
+
+import (
+	"errors"
+	"syscall"
+)
+
+func isReset(err error) bool {
+	return errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE)
+}

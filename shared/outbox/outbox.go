@@ -1,0 +1,204 @@
+// Package outbox gives each connection a bounded outbound queue and a
+// single writer that coalesces queued frames into as few writes as
+// possible.
+//
+// Send never blocks: it appends the frame to the queue and, if no writer is
+// running, starts one. The writer drains the queue in batches, copying each
+// batch into one buffer and writing it with one call, and exits when the
+// queue is empty, so an idle connection costs no goroutine. A peer that
+// stops reading lets the queue grow; once it would pass its bound the
+// outbox closes the connection and reports ErrSlowConsumer, so a slow
+// reader never stalls the sender, its room or the registry.
+//
+// Frames are shared, read-only byte slices: a broadcast encodes a message
+// once and sends the same slice to every recipient.
+package outbox
+
+import (
+	"io"
+	"sync"
+	"time"
+)
+
+// Limits and timings.
+const (
+	// DefaultMaxBytes bounds the bytes queued for one connection and not
+	// yet taken by its writer.
+	DefaultMaxBytes = 1 << 20
+	// DefaultWriteTimeout bounds one write to the socket. A peer that
+	// takes longer to accept a batch is cut off.
+	DefaultWriteTimeout = 10 * time.Second
+	// maxPooledBuffer is the largest write buffer kept for reuse.
+	maxPooledBuffer = 64 << 10
+)
+
+// Conn is what an outbox writes to: a net.Conn or a *tls.Conn.
+type Conn interface {
+	io.WriteCloser
+	SetWriteDeadline(t time.Time) error
+}
+
+// Config tunes an outbox; zero fields take the defaults.
+type Config struct {
+	MaxBytes     int
+	WriteTimeout time.Duration
+}
+
+// Outbox is the outbound side of one connection.
+type Outbox struct {
+	conn         Conn
+	maxBytes     int
+	writeTimeout time.Duration
+	done         chan struct{}
+
+	mu       sync.Mutex
+	queue    [][]byte
+	spare    [][]byte // the previous batch's slice, reused by the next
+	queued   int      // bytes in queue
+	writing  bool     // a writer goroutine is running
+	draining bool     // closed to new frames; close the conn once drained
+	closed   bool     // conn closed (or closing)
+	err      error    // why it closed
+}
+
+var bufPool = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b }}
+
+// New returns an outbox that writes to conn.
+func New(conn Conn, cfg Config) *Outbox {
+	if cfg.MaxBytes <= 0 {
+		cfg.MaxBytes = DefaultMaxBytes
+	}
+	if cfg.WriteTimeout <= 0 {
+		cfg.WriteTimeout = DefaultWriteTimeout
+	}
+	return &Outbox{
+		conn:         conn,
+		maxBytes:     cfg.MaxBytes,
+		writeTimeout: cfg.WriteTimeout,
+		done:         make(chan struct{}),
+	}
+}
+
+// Send queues frame for writing and returns at once. The outbox keeps the
+// slice until it is written: the caller must not change it. If the frame
+// does not fit within the queue's bound the connection is closed and Send
+// returns ErrSlowConsumer; after the outbox is closed it returns ErrClosed.
+func (o *Outbox) Send(frame []byte) error {
+	o.mu.Lock()
+	if o.draining || o.closed {
+		o.mu.Unlock()
+		return ErrClosed
+	}
+	if o.queued+len(frame) > o.maxBytes {
+		o.closeLocked(ErrSlowConsumer)
+		o.mu.Unlock()
+		return ErrSlowConsumer
+	}
+	o.queue = append(o.queue, frame)
+	o.queued += len(frame)
+	if !o.writing {
+		o.writing = true
+		go o.write()
+	}
+	o.mu.Unlock()
+	return nil
+}
+
+// CloseAfterFlush refuses further frames, writes what is queued, then
+// closes the connection. It returns at once; Done tells when it is over.
+func (o *Outbox) CloseAfterFlush() {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.draining || o.closed {
+		return
+	}
+	o.draining = true
+	if !o.writing {
+		o.closeLocked(nil)
+	}
+}
+
+// Close drops anything queued and closes the connection now, with reason
+// (which may be nil) as the outbox's error.
+func (o *Outbox) Close(reason error) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.closeLocked(reason)
+}
+
+// Done is closed once the connection has been closed.
+func (o *Outbox) Done() <-chan struct{} { return o.done }
+
+// Err reports why the outbox closed: ErrSlowConsumer, a write error, the
+// reason given to Close, or nil for an orderly close.
+func (o *Outbox) Err() error {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.err
+}
+
+func (o *Outbox) closeLocked(reason error) {
+	if o.closed {
+		return
+	}
+	o.closed = true
+	o.err = reason
+	o.queue, o.spare, o.queued = nil, nil, 0
+	// Close outside the lock and off the caller's goroutine: closing a TLS
+	// connection may try to write an alert, and Send must never block.
+	go func() {
+		o.conn.Close()
+		close(o.done)
+	}()
+}
+
+// write is the writer goroutine: it drains the queue batch by batch and
+// exits when the queue is empty.
+func (o *Outbox) write() {
+	bufp := bufPool.Get().(*[]byte)
+	defer func() {
+		if cap(*bufp) <= maxPooledBuffer {
+			bufPool.Put(bufp)
+		}
+	}()
+	for {
+		o.mu.Lock()
+		if o.closed || len(o.queue) == 0 {
+			o.writing = false
+			if o.draining {
+				o.closeLocked(nil)
+			}
+			o.mu.Unlock()
+			return
+		}
+		batch := o.queue
+		o.queue, o.spare = o.spare[:0], nil
+		o.queued = 0
+		o.mu.Unlock()
+
+		out := batch[0]
+		if len(batch) > 1 {
+			buf := (*bufp)[:0]
+			for _, f := range batch {
+				buf = append(buf, f...)
+			}
+			*bufp = buf
+			out = buf
+		}
+		clear(batch)
+		o.conn.SetWriteDeadline(time.Now().Add(o.writeTimeout))
+		_, err := o.conn.Write(out)
+
+		o.mu.Lock()
+		if !o.closed && o.spare == nil {
+			o.spare = batch
+		}
+		if err != nil {
+			o.writing = false
+			o.closeLocked(err)
+			o.mu.Unlock()
+			return
+		}
+		o.mu.Unlock()
+	}
+}

@@ -1,0 +1,197 @@
+package outbox
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"net"
+	"os"
+	"runtime"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+const waitFor = 5 * time.Second
+
+// tcpPair returns both ends of a real loopback TCP connection.
+func tcpPair(t testing.TB) (server, client net.Conn) {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	defer ln.Close()
+	accepted := make(chan net.Conn, 1)
+	go func() {
+		c, _ := ln.Accept()
+		accepted <- c
+	}()
+	client, err = net.Dial("tcp", ln.Addr().String())
+	require.NoError(t, err)
+	select {
+	case server = <-accepted:
+	case <-time.After(waitFor):
+		t.Fatal("accept timed out")
+	}
+	require.NotNil(t, server)
+	t.Cleanup(func() { server.Close(); client.Close() })
+	return server, client
+}
+
+func waitDone(t *testing.T, o *Outbox) {
+	t.Helper()
+	select {
+	case <-o.Done():
+	case <-time.After(waitFor):
+		t.Fatal("outbox did not close in time")
+	}
+}
+
+func TestFramesArriveInOrderThenClose(t *testing.T) {
+	server, client := tcpPair(t)
+	o := New(server, Config{})
+	var want bytes.Buffer
+	for i := range 1000 {
+		f := []byte{byte('a' + i%26), '\n'}
+		want.Write(f)
+		require.NoError(t, o.Send(f))
+	}
+	o.CloseAfterFlush()
+	assert.ErrorIs(t, o.Send([]byte("late")), ErrClosed)
+
+	client.SetReadDeadline(time.Now().Add(waitFor))
+	got, err := io.ReadAll(client)
+	require.NoError(t, err)
+	assert.Equal(t, want.String(), string(got))
+	waitDone(t, o)
+	assert.NoError(t, o.Err())
+}
+
+// gatedConn blocks its first Write until released, and records every write.
+type gatedConn struct {
+	entered chan struct{}
+	release chan struct{}
+	mu      sync.Mutex
+	writes  []string
+	closed  chan struct{}
+	once    sync.Once
+}
+
+func newGatedConn() *gatedConn {
+	return &gatedConn{entered: make(chan struct{}, 1), release: make(chan struct{}), closed: make(chan struct{})}
+}
+
+func (g *gatedConn) Write(p []byte) (int, error) {
+	g.mu.Lock()
+	first := len(g.writes) == 0
+	g.writes = append(g.writes, string(p))
+	g.mu.Unlock()
+	if first {
+		g.entered <- struct{}{}
+		<-g.release
+	}
+	return len(p), nil
+}
+
+func (g *gatedConn) Close() error                     { g.once.Do(func() { close(g.closed) }); return nil }
+func (g *gatedConn) SetWriteDeadline(time.Time) error { return nil }
+
+func TestQueuedFramesAreCoalescedIntoOneWrite(t *testing.T) {
+	g := newGatedConn()
+	o := New(g, Config{})
+	require.NoError(t, o.Send([]byte("one;")))
+	<-g.entered // the writer is now busy with the first frame
+	for _, f := range []string{"two;", "three;", "four;"} {
+		require.NoError(t, o.Send([]byte(f)))
+	}
+	close(g.release)
+	o.CloseAfterFlush()
+	waitDone(t, o)
+	assert.Equal(t, []string{"one;", "two;three;four;"}, g.writes)
+}
+
+// A peer that never reads fills the kernel buffers and then the queue; the
+// outbox cuts it off instead of blocking the sender.
+func TestSlowConsumerIsCutOff(t *testing.T) {
+	server, client := tcpPair(t)
+	_ = client // never read
+	o := New(server, Config{MaxBytes: 64 << 10})
+	frame := bytes.Repeat([]byte("x"), 4096)
+	deadline := time.Now().Add(waitFor)
+	var err error
+	for err == nil {
+		require.True(t, time.Now().Before(deadline), "the queue never filled")
+		err = o.Send(frame)
+	}
+	assert.ErrorIs(t, err, ErrSlowConsumer)
+	waitDone(t, o)
+	assert.ErrorIs(t, o.Err(), ErrSlowConsumer)
+	assert.ErrorIs(t, o.Send(frame), ErrClosed)
+}
+
+// A peer that reads nothing for longer than the write time-out is cut off
+// even when the queue stays within its bound.
+func TestWriteTimeout(t *testing.T) {
+	server, _ := tcpPair(t)
+	o := New(server, Config{MaxBytes: 1 << 30, WriteTimeout: 50 * time.Millisecond})
+	frame := bytes.Repeat([]byte("x"), 1<<20)
+	for range 64 { // 64 MiB: more than loopback socket buffers hold
+		if o.Send(frame) != nil {
+			break
+		}
+	}
+	waitDone(t, o)
+	assert.ErrorIs(t, o.Err(), os.ErrDeadlineExceeded)
+}
+
+func TestCloseDropsQueue(t *testing.T) {
+	g := newGatedConn()
+	o := New(g, Config{})
+	require.NoError(t, o.Send([]byte("first")))
+	<-g.entered
+	require.NoError(t, o.Send([]byte("dropped")))
+	reason := errors.New("kicked")
+	o.Close(reason)
+	close(g.release)
+	waitDone(t, o)
+	assert.ErrorIs(t, o.Err(), reason)
+	assert.Equal(t, []string{"first"}, g.writes)
+}
+
+type discardConn struct{}
+
+func (discardConn) Write(p []byte) (int, error)     { return len(p), nil }
+func (discardConn) Close() error                     { return nil }
+func (discardConn) SetWriteDeadline(time.Time) error { return nil }
+
+func (o *Outbox) pending() int {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.queued
+}
+
+// BenchmarkSend measures the queue and writer themselves, against a
+// connection that takes every byte at once.
+func BenchmarkSend(b *testing.B) {
+	o := New(discardConn{}, Config{MaxBytes: 64 << 20})
+	frame := []byte(`{"type":"room_msg","room":"general","from":"alice","text":"hello there"}` + "\n")
+	b.ReportAllocs()
+	b.SetBytes(int64(len(frame)))
+	n := 0
+	for b.Loop() {
+		if err := o.Send(frame); err != nil {
+			b.Fatal(err)
+		}
+		// Like a publisher with a window of unacknowledged messages, let
+		// the writer catch up now and then.
+		if n++; n%1024 == 0 {
+			for o.pending() > 0 {
+				runtime.Gosched()
+			}
+		}
+	}
+	o.CloseAfterFlush()
+	<-o.Done()
+}

@@ -1,0 +1,63 @@
+package chatserver
+
+import (
+	"log/slog"
+	"time"
+
+	"chatlab/chat-v1/proto"
+)
+
+// DefaultMaxUsers is how many users may be logged in at once before
+// LOGIN_REJECT server_full. It stays below the machine's limit of about
+// 20 000 open files per process.
+const DefaultMaxUsers = 16384
+
+// Config sets up a chat server; zero fields take the defaults.
+type Config struct {
+	// Codec is the wire encoding. Required.
+	Codec proto.Codec
+	// Logger receives the server's logs; nil discards them.
+	Logger *slog.Logger
+	// MaxUsers bounds the users online (default DefaultMaxUsers).
+	MaxUsers int
+	// LoginTimeout closes a connection that has not logged in by then
+	// (default proto.LoginTimeout).
+	LoginTimeout time.Duration
+	// QueueBytes bounds each connection's outbound queue; a client that
+	// lets it fill is cut off (default outbox.DefaultMaxBytes).
+	QueueBytes int
+	// WriteTimeout cuts off a client that takes longer than this to take
+	// one write (default outbox.DefaultWriteTimeout).
+	WriteTimeout time.Duration
+	// OnBadInput decides how to answer a message that breaks the wire
+	// protocol (see BadInputPolicy); nil is v1's policy, CloseOnBadInput.
+	OnBadInput BadInputPolicy
+}
+
+func (c *Config) setDefaults() {
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
+	}
+	if c.MaxUsers <= 0 {
+		c.MaxUsers = DefaultMaxUsers
+	}
+	if c.LoginTimeout <= 0 {
+		c.LoginTimeout = proto.LoginTimeout
+	}
+	if c.OnBadInput == nil {
+		c.OnBadInput = CloseOnBadInput
+	}
+}
+
+// BadInputPolicy answers a protocol error a client made: the ERROR_MSG to
+// send, and whether to close the connection after it. err is the decoder's
+// *proto.Error, or one the server made for a message sent before LOGIN
+// (code not_logged_in).
+type BadInputPolicy func(err *proto.Error) (reply proto.Message, closeConn bool)
+
+// CloseOnBadInput is v1's policy: answer with the error's code and close
+// the connection, whatever the error. The spec allows v1 this; v2 teaches
+// better.
+func CloseOnBadInput(err *proto.Error) (proto.Message, bool) {
+	return proto.Message{Kind: proto.KindErrorMsg, Code: err.Code, Text: err.Detail}, true
+}

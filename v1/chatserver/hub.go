@@ -1,0 +1,204 @@
+// Package chatserver is the chat server of ChatProto, independent of the
+// wire encoding: a hub that owns users and rooms, and one session per
+// connection that reads the client's messages and answers them. v1 runs it
+// with JSON lines; later stages import it with their own codec and policy.
+//
+// Concurrency: the hub's state (users, rooms, each session's name and
+// room) is guarded by one RWMutex. Changes of state take it for writing and
+// queue their replies and announcements while holding it, so every member
+// of a room sees joins, leaves and messages in one order. Room messages,
+// private messages and lists take it for reading, so they run in parallel.
+// Queuing is outbox.Send, which never blocks; no lock is held while writing
+// to a socket. A room's member list is copy-on-write, cheap to read.
+package chatserver
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"net"
+	"slices"
+	"sync"
+
+	"chatlab/chat-v1/proto"
+	"chatlab/shared/server"
+)
+
+// Hub owns the users and rooms of one server.
+type Hub struct {
+	cfg Config
+
+	mu       sync.RWMutex
+	closing  bool
+	sessions map[*session]struct{} // every connection, logged in or not
+	users    map[string]*session   // by proto.FoldName
+	rooms    map[string]*room
+}
+
+type room struct {
+	name    string
+	members []*session // replaced on every change, never changed in place
+}
+
+// NewHub returns a hub with only the room general.
+func NewHub(cfg Config) *Hub {
+	cfg.setDefaults()
+	h := &Hub{
+		cfg:      cfg,
+		sessions: make(map[*session]struct{}),
+		users:    make(map[string]*session),
+		rooms:    make(map[string]*room),
+	}
+	h.rooms[proto.GeneralRoom] = &room{name: proto.GeneralRoom}
+	return h
+}
+
+// New returns a server running a new hub: the whole chat server of a
+// stage, ready for Serve.
+func New(cfg Config) *server.Server {
+	h := NewHub(cfg)
+	srv := server.New(h, h.cfg.Logger)
+	srv.RegisterOnShutdown(h.Shutdown)
+	return srv
+}
+
+// Shutdown tells every client "server shutting down" and closes each
+// connection once what is queued for it is written.
+func (h *Hub) Shutdown() {
+	frame := h.encode(&proto.Message{Kind: proto.KindSystemMsg, Text: proto.ShutdownMessage})
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.closing = true
+	for s := range h.sessions {
+		s.out.Send(frame)
+		s.out.CloseAfterFlush()
+	}
+}
+
+// ServeConn runs one client's session; it implements server.Handler.
+func (h *Hub) ServeConn(_ context.Context, conn net.Conn) {
+	s := newSession(h, conn)
+	if !h.register(s) {
+		s.send(&proto.Message{Kind: proto.KindSystemMsg, Text: proto.ShutdownMessage})
+		s.end(errShutdown)
+		return
+	}
+	s.log.Info("connection")
+	reason := s.run()
+	h.unregister(s)
+	s.end(reason)
+}
+
+func (h *Hub) register(s *session) bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.closing {
+		return false
+	}
+	h.sessions[s] = struct{}{}
+	return true
+}
+
+func (h *Hub) unregister(s *session) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	delete(h.sessions, s)
+	if s.name == "" {
+		return
+	}
+	delete(h.users, proto.FoldName(s.name))
+	h.leaveLocked(s)
+}
+
+// encode encodes a server-to-client message. The hub only builds
+// well-formed messages, so an error here is a bug.
+func (h *Hub) encode(m *proto.Message) []byte {
+	b, err := h.cfg.Codec.Append(nil, m, proto.ServerToClient)
+	if err != nil {
+		panic(fmt.Sprintf("chatserver: encoding %s: %v", m.Kind, err))
+	}
+	return b
+}
+
+// joinLocked puts s in the room called name, creating it if need be, and
+// announces it to the room's other members. It reports whether the room
+// was created.
+func (h *Hub) joinLocked(s *session, name string) (*room, bool) {
+	r, ok := h.rooms[name]
+	if !ok {
+		r = &room{name: name}
+		h.rooms[name] = r
+	}
+	members := make([]*session, len(r.members), len(r.members)+1)
+	copy(members, r.members)
+	r.members = append(members, s)
+	s.room = r
+	h.announceLocked(r, s, fmt.Sprintf("%s joined %s", s.name, r.name))
+	return r, !ok
+}
+
+// leaveLocked takes s out of its room, announces it to those left, and
+// removes the room if it is empty and not general.
+func (h *Hub) leaveLocked(s *session) {
+	r := s.room
+	if r == nil {
+		return
+	}
+	s.room = nil
+	members := make([]*session, 0, len(r.members))
+	for _, m := range r.members {
+		if m != s {
+			members = append(members, m)
+		}
+	}
+	r.members = members
+	if len(members) == 0 && r.name != proto.GeneralRoom {
+		delete(h.rooms, r.name)
+	}
+	h.announceLocked(r, nil, fmt.Sprintf("%s left %s", s.name, r.name))
+}
+
+// announceLocked sends a SYSTEM_MSG to every member of r but except. While
+// the server shuts down nothing is announced: "server shutting down" is
+// the last word.
+func (h *Hub) announceLocked(r *room, except *session, text string) {
+	if h.closing {
+		return
+	}
+	h.fanOut(r.members, except, h.encode(&proto.Message{Kind: proto.KindSystemMsg, Text: text}))
+}
+
+// fanOut queues one encoded frame for every member but except, and returns
+// how many took it.
+func (h *Hub) fanOut(members []*session, except *session, frame []byte) uint32 {
+	var n uint32
+	for _, m := range members {
+		if m != except && m.out.Send(frame) == nil {
+			n++
+		}
+	}
+	return n
+}
+
+func (h *Hub) listUsers(s *session) *proto.Message {
+	h.mu.RLock()
+	r := s.room
+	users := make([]string, 0, len(r.members))
+	for _, m := range r.members {
+		users = append(users, m.name)
+	}
+	h.mu.RUnlock()
+	slices.Sort(users)
+	return &proto.Message{Kind: proto.KindListUsers, Room: r.name, Users: users[:min(len(users), proto.MaxListEntries)]}
+}
+
+func (h *Hub) listRooms() *proto.Message {
+	h.mu.RLock()
+	rooms := make([]proto.RoomInfo, 0, len(h.rooms))
+	for _, r := range h.rooms {
+		rooms = append(rooms, proto.RoomInfo{Name: r.name, Members: len(r.members)})
+	}
+	h.mu.RUnlock()
+	slices.SortFunc(rooms, func(a, b proto.RoomInfo) int { return cmp.Compare(a.Name, b.Name) })
+	return &proto.Message{Kind: proto.KindListRooms, Rooms: rooms[:min(len(rooms), proto.MaxListEntries)]}
+}

@@ -1,0 +1,226 @@
+package chatserver
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"time"
+
+	"chatlab/chat-v1/proto"
+	"chatlab/shared/outbox"
+)
+
+// session is one client's connection. Only its own goroutine sets name and
+// room, and only while holding the hub's lock for writing; others read
+// them under the lock.
+type session struct {
+	hub  *Hub
+	conn *lingerConn
+	out  *outbox.Outbox
+	log  *slog.Logger
+
+	name string
+	room *room
+}
+
+func newSession(h *Hub, conn net.Conn) *session {
+	lc := &lingerConn{Conn: conn}
+	return &session{
+		hub:  h,
+		conn: lc,
+		out:  outbox.New(lc, outbox.Config{MaxBytes: h.cfg.QueueBytes, WriteTimeout: h.cfg.WriteTimeout}),
+		log:  h.cfg.Logger.With("remote", conn.RemoteAddr().String()),
+	}
+}
+
+// send queues one message for this client.
+func (s *session) send(m *proto.Message) {
+	s.out.Send(s.hub.encode(m))
+}
+
+func (s *session) sendError(code proto.ErrorCode, text string) {
+	s.log.Debug("error sent", "user", s.name, "code", code, "text", text)
+	s.send(&proto.Message{Kind: proto.KindErrorMsg, Code: code, Text: text})
+}
+
+// end flushes what is queued, closes the connection, waits until it is
+// closed, and logs why the session ended.
+func (s *session) end(reason error) {
+	s.conn.linger.Store(true)
+	s.out.CloseAfterFlush()
+	<-s.out.Done()
+	if err := s.out.Err(); err != nil {
+		reason = err // the outbox cut the client off: that is the cause
+	}
+	level := slog.LevelInfo
+	if errors.Is(reason, outbox.ErrSlowConsumer) {
+		level = slog.LevelWarn
+	}
+	s.log.Log(nil, level, "disconnect", "user", s.name, "reason", reason)
+}
+
+// run reads and answers the client's messages until the connection ends
+// or must be closed, and returns why.
+func (s *session) run() error {
+	h := s.hub
+	s.conn.SetReadDeadline(time.Now().Add(h.cfg.LoginTimeout))
+	dec := h.cfg.Codec.NewDecoder(s.conn, proto.ClientToServer)
+	var m proto.Message
+	for {
+		err := dec.Decode(&m)
+		if err != nil {
+			var perr *proto.Error
+			switch {
+			case errors.As(err, &perr):
+				if s.badInput(perr) {
+					return perr
+				}
+				continue
+			case errors.Is(err, os.ErrDeadlineExceeded) && s.name == "":
+				return errLoginTimeout
+			case errors.Is(err, io.EOF):
+				return errClosedByPeer
+			}
+			return err
+		}
+		s.log.Debug("received", "user", s.name, "kind", m.Kind)
+		if s.name == "" && m.Kind != proto.KindLogin {
+			if s.badInput(proto.Errorf(proto.CodeNotLoggedIn, "log in first")) {
+				return errors.New("message before log-in")
+			}
+			continue
+		}
+		if err := s.handle(&m); err != nil {
+			return err
+		}
+	}
+}
+
+// badInput answers a protocol error by the server's policy and reports
+// whether to close the connection. A fatal error always closes it.
+func (s *session) badInput(perr *proto.Error) bool {
+	reply, closeConn := s.hub.cfg.OnBadInput(perr)
+	closeConn = closeConn || perr.Fatal
+	s.log.Info("protocol error", "user", s.name, "code", perr.Code, "detail", perr.Detail, "closing", closeConn)
+	s.send(&reply)
+	return closeConn
+}
+
+// handle answers one message from a client that is logged in (or is
+// logging in). A non-nil error ends the session.
+func (s *session) handle(m *proto.Message) error {
+	switch m.Kind {
+	case proto.KindLogin:
+		return s.login(m.Username)
+	case proto.KindRoomMsg:
+		s.roomMsg(m.Text)
+	case proto.KindPrivateMsg:
+		s.privateMsg(m.To, m.Text)
+	case proto.KindJoinRoom:
+		s.joinRoom(m.Room)
+	case proto.KindListUsers:
+		s.send(s.hub.listUsers(s))
+	case proto.KindListRooms:
+		s.send(s.hub.listRooms())
+	}
+	return nil
+}
+
+func (s *session) login(name string) error {
+	if s.name != "" {
+		s.sendError(proto.CodeAlreadyLoggedIn, "you are already logged in as "+s.name)
+		return nil
+	}
+	reject := func(reason proto.RejectReason, text string) error {
+		s.log.Info("login rejected", "user", name, "reason", reason)
+		s.send(&proto.Message{Kind: proto.KindLoginReject, Reason: reason, Text: text})
+		return errRejected
+	}
+	if !proto.ValidUsername(name) {
+		return reject(proto.ReasonNameInvalid, fmt.Sprintf(
+			"a username is 1 to %d letters, digits, '_', '-' or '.'", proto.MaxUsernameLen))
+	}
+	h := s.hub
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	key := proto.FoldName(name)
+	if other, taken := h.users[key]; taken {
+		return reject(proto.ReasonNameTaken, fmt.Sprintf("the name %s is taken", other.name))
+	}
+	if len(h.users) >= h.cfg.MaxUsers {
+		return reject(proto.ReasonServerFull, fmt.Sprintf("the server is full (%d users)", h.cfg.MaxUsers))
+	}
+	s.name = name
+	h.users[key] = s
+	s.send(&proto.Message{Kind: proto.KindLoginAck, Username: name, Room: proto.GeneralRoom})
+	h.joinLocked(s, proto.GeneralRoom)
+	s.conn.SetReadDeadline(time.Time{})
+	s.log.Info("login", "user", name, "room", proto.GeneralRoom)
+	return nil
+}
+
+func (s *session) checkText(text string) bool {
+	switch proto.CheckText(text) {
+	case proto.CodeEmpty:
+		s.sendError(proto.CodeEmpty, "a message needs some text")
+		return false
+	case proto.CodeTooLong:
+		s.sendError(proto.CodeTooLong, fmt.Sprintf("a message is at most %d bytes; this one is %d", proto.MaxTextBytes, len(text)))
+		return false
+	case proto.CodeMalformed:
+		s.sendError(proto.CodeMalformed, "a message must be valid UTF-8")
+		return false
+	}
+	return true
+}
+
+func (s *session) roomMsg(text string) {
+	if !s.checkText(text) {
+		return
+	}
+	h := s.hub
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	r := s.room
+	frame := h.encode(&proto.Message{Kind: proto.KindRoomMsg, Room: r.name, From: s.name, Text: text})
+	n := h.fanOut(r.members, s, frame)
+	s.send(&proto.Message{Kind: proto.KindRoomMsgAck, Room: r.name, Recipients: n})
+}
+
+func (s *session) privateMsg(to, text string) {
+	if !s.checkText(text) {
+		return
+	}
+	h := s.hub
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	target := h.users[proto.FoldName(to)]
+	if target == nil || target.out.Send(h.encode(&proto.Message{Kind: proto.KindPrivateMsg, From: s.name, Text: text})) != nil {
+		s.send(&proto.Message{Kind: proto.KindPrivateMsgDelivery, Status: proto.StatusNoSuchUser, To: to})
+		return
+	}
+	s.send(&proto.Message{Kind: proto.KindPrivateMsgDelivery, Status: proto.StatusDelivered, To: target.name})
+}
+
+func (s *session) joinRoom(name string) {
+	if !proto.ValidRoom(name) {
+		s.sendError(proto.CodeNameInvalid, fmt.Sprintf(
+			"a room name is 1 to %d letters, digits, '_', '-' or '.'", proto.MaxRoomLen))
+		return
+	}
+	h := s.hub
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if s.room.name == name {
+		s.send(&proto.Message{Kind: proto.KindJoinRoom, Room: name})
+		return
+	}
+	from := s.room.name
+	h.leaveLocked(s)
+	r, created := h.joinLocked(s, name)
+	s.send(&proto.Message{Kind: proto.KindJoinRoom, Room: r.name, Created: created})
+	s.log.Info("room change", "user", s.name, "from", from, "to", r.name, "created", created)
+}

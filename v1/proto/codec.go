@@ -1,0 +1,22 @@
+package proto
+
+import "io"
+
+// Codec is one encoding of the message model: JSON lines or binary frames.
+type Codec interface {
+	// Name names the encoding in logs and traces ("json", "binary").
+	Name() string
+	// Append appends the encoding of m, travelling in direction dir, to dst.
+	Append(dst []byte, m *Message, dir Dir) ([]byte, error)
+	// NewDecoder returns a decoder of the messages travelling in direction
+	// dir on r.
+	NewDecoder(r io.Reader, dir Dir) Decoder
+}
+
+// Decoder reads messages from a stream.
+type Decoder interface {
+	// Decode reads the next message into m. A message that breaks the
+	// encoding returns a *Error (fatal or not, as the spec says); the end
+	// of the stream returns io.EOF; a failing stream returns its error.
+	Decode(m *Message) error
+}

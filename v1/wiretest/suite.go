@@ -1,0 +1,396 @@
+package wiretest
+
+import (
+	"bytes"
+	"net"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"chatlab/chat-v1/chatserver"
+	"chatlab/chat-v1/proto"
+	"chatlab/shared/chattest"
+)
+
+// Suite runs the rules of spec §1 and every command against env's server.
+// Every stage runs it; a stage's own tests add what is particular to it.
+func Suite(t *testing.T, env Env) {
+	for _, tc := range []struct {
+		name string
+		run  func(*testing.T, Env)
+	}{
+		{"LoginAck", testLoginAck},
+		{"UsernameRules", testUsernameRules},
+		{"UsernamesUniqueIgnoringCase", testUsernamesUniqueIgnoringCase},
+		{"ServerFull", testServerFull},
+		{"AlreadyLoggedIn", testAlreadyLoggedIn},
+		{"LoginTimeout", testLoginTimeout},
+		{"RoomMessage", testRoomMessage},
+		{"TextLimits", testTextLimits},
+		{"JoinRoom", testJoinRoom},
+		{"RoomNameRules", testRoomNameRules},
+		{"RoomsComeAndGo", testRoomsComeAndGo},
+		{"PrivateMessage", testPrivateMessage},
+		{"ListUsers", testListUsers},
+		{"ListRooms", testListRooms},
+		{"DisconnectAnnounced", testDisconnectAnnounced},
+		{"ShutdownTellsEveryone", testShutdownTellsEveryone},
+		{"SlowConsumerCannotStallOthers", testSlowConsumer},
+	} {
+		t.Run(tc.name, func(t *testing.T) { tc.run(t, env) })
+	}
+}
+
+func testLoginAck(t *testing.T, env Env) {
+	srv := env.StartServer(t, chatserver.Config{})
+	alice := srv.Login("alice")
+	bob := srv.Login("bob")
+	alice.Expect("bob's arrival", System("bob joined general"))
+	alice.Send(proto.Message{Kind: proto.KindListUsers})
+	assert.Equal(t, proto.Message{Kind: proto.KindListUsers, Room: "general", Users: []string{"alice", "bob"}}, alice.Next())
+	Sync(t, bob) // bob is not told of his own arrival
+}
+
+func testUsernameRules(t *testing.T, env Env) {
+	srv := env.StartServer(t, chatserver.Config{})
+	valid := []string{"a", "Z", "0", strings.Repeat("x", 20), "user_1-x.y", "Zoë", "日本語", strings.Repeat("é", 20)}
+	for _, name := range valid {
+		c := srv.Login(name)
+		c.Raw.Close()
+	}
+	invalid := []string{"", strings.Repeat("x", 21), strings.Repeat("é", 21), "a b", "a@b", "tab\t", "new\nline", "semi;colon", "emoji🙂", "slash/"}
+	for _, name := range invalid {
+		c := srv.Dial()
+		c.Send(proto.Message{Kind: proto.KindLogin, Username: name})
+		got := c.ExpectClosed()
+		require.Len(t, got, 1, "username %q", name)
+		assert.Equal(t, proto.KindLoginReject, got[0].Kind, "username %q", name)
+		assert.Equal(t, proto.ReasonNameInvalid, got[0].Reason, "username %q", name)
+		assert.NotEmpty(t, got[0].Text)
+	}
+}
+
+func testUsernamesUniqueIgnoringCase(t *testing.T, env Env) {
+	srv := env.StartServer(t, chatserver.Config{})
+	alice := srv.Login("alice")
+	for _, name := range []string{"alice", "ALICE", "Alice"} {
+		c := srv.Dial()
+		c.Send(proto.Message{Kind: proto.KindLogin, Username: name})
+		got := c.ExpectClosed()
+		require.Len(t, got, 1)
+		assert.Equal(t, proto.KindLoginReject, got[0].Kind)
+		assert.Equal(t, proto.ReasonNameTaken, got[0].Reason, "username %q", name)
+	}
+	// The first alice was not disturbed and saw nobody come or go.
+	Sync(t, alice)
+	// Once she leaves, the name is free again in any case.
+	alice.Raw.Close()
+	waitUntilOffline(t, srv.Login("bob"), "alice")
+	srv.Login("ALICE")
+}
+
+// waitUntilOffline waits until the server has let name go, asking through
+// via with private messages (each answered at once) until one is
+// undeliverable. Other messages to via are skipped.
+func waitUntilOffline(t *testing.T, via *Client, name string) {
+	t.Helper()
+	deadline := time.Now().Add(chattest.Timeout)
+	for time.Now().Before(deadline) {
+		via.Send(proto.Message{Kind: proto.KindPrivateMsg, To: name, Text: "still there?"})
+		m := via.Expect("a delivery report", func(m proto.Message) bool { return m.Kind == proto.KindPrivateMsgDelivery })
+		if m.Status == proto.StatusNoSuchUser {
+			return
+		}
+	}
+	t.Fatalf("%s still online after %v", name, chattest.Timeout)
+}
+
+func testServerFull(t *testing.T, env Env) {
+	srv := env.StartServer(t, chatserver.Config{MaxUsers: 2})
+	srv.Login("alice")
+	srv.Login("bob")
+	c := srv.Dial()
+	c.Send(proto.Message{Kind: proto.KindLogin, Username: "carol"})
+	got := c.ExpectClosed()
+	require.Len(t, got, 1)
+	assert.Equal(t, proto.KindLoginReject, got[0].Kind)
+	assert.Equal(t, proto.ReasonServerFull, got[0].Reason)
+}
+
+func testAlreadyLoggedIn(t *testing.T, env Env) {
+	srv := env.StartServer(t, chatserver.Config{})
+	alice := srv.Login("alice")
+	alice.Send(proto.Message{Kind: proto.KindLogin, Username: "alice2"})
+	m := alice.Next()
+	assert.Equal(t, proto.KindErrorMsg, m.Kind)
+	assert.Equal(t, proto.CodeAlreadyLoggedIn, m.Code)
+	// Not fatal, and the name did not change.
+	alice.Send(proto.Message{Kind: proto.KindListUsers})
+	assert.Equal(t, []string{"alice"}, alice.Next().Users)
+}
+
+func testLoginTimeout(t *testing.T, env Env) {
+	srv := env.StartServer(t, chatserver.Config{LoginTimeout: 200 * time.Millisecond})
+	alice := srv.Login("alice")
+	idle := srv.Dial()
+	assert.Empty(t, idle.ExpectClosed(), "closed without a word")
+	// The time limit is over for idle, so it is over for alice too, who
+	// logged in and stays.
+	Sync(t, alice)
+}
+
+func testRoomMessage(t *testing.T, env Env) {
+	srv := env.StartServer(t, chatserver.Config{})
+	alice := srv.Login("alice")
+	bob := srv.Login("bob")
+	carol := srv.Login("carol")
+	carol.Send(proto.Message{Kind: proto.KindJoinRoom, Room: "tech"})
+	carol.Expect("the join reply", func(m proto.Message) bool { return m.Kind == proto.KindJoinRoom })
+	alice.Expect("carol leaving", System("carol left general"))
+	bob.Expect("carol leaving", System("carol left general"))
+
+	alice.Send(proto.Message{Kind: proto.KindRoomMsg, Text: "hi"})
+	assert.Equal(t, proto.Message{Kind: proto.KindRoomMsgAck, Room: "general", Recipients: 1}, alice.Next(),
+		"the sender gets the ack, not the message")
+	assert.Equal(t, proto.Message{Kind: proto.KindRoomMsg, Room: "general", From: "alice", Text: "hi"}, bob.Next())
+	Sync(t, carol) // another room hears nothing
+
+	carol.Send(proto.Message{Kind: proto.KindRoomMsg, Text: "anyone?"})
+	assert.Equal(t, proto.Message{Kind: proto.KindRoomMsgAck, Room: "tech", Recipients: 0}, carol.Next())
+	Sync(t, alice)
+	Sync(t, bob)
+}
+
+func testTextLimits(t *testing.T, env Env) {
+	srv := env.StartServer(t, chatserver.Config{})
+	alice := srv.Login("alice")
+	bob := srv.Login("bob")
+	alice.Expect("bob's arrival", System("bob joined general"))
+
+	maxText := strings.Repeat("€", proto.MaxTextBytes/3) + "x" // 4096 bytes, 1366 code points
+	require.Len(t, maxText, proto.MaxTextBytes)
+	for _, tc := range []struct {
+		name string
+		text string
+		code proto.ErrorCode
+	}{
+		{"empty", "", proto.CodeEmpty},
+		{"one byte over", maxText + "x", proto.CodeTooLong},
+		{"exactly the limit", maxText, 0},
+		{"one byte", "x", 0},
+	} {
+		for _, kind := range []proto.Kind{proto.KindRoomMsg, proto.KindPrivateMsg} {
+			alice.Send(proto.Message{Kind: kind, To: "bob", Text: tc.text})
+			reply := alice.Next()
+			if tc.code != 0 {
+				assert.Equal(t, proto.KindErrorMsg, reply.Kind, "%s %s", tc.name, kind)
+				assert.Equal(t, tc.code, reply.Code, "%s %s", tc.name, kind)
+				continue
+			}
+			assert.NotEqual(t, proto.KindErrorMsg, reply.Kind, "%s %s", tc.name, kind)
+			assert.Equal(t, tc.text, bob.Next().Text, "%s %s", tc.name, kind)
+		}
+	}
+	Sync(t, bob) // refused text reached nobody, and the errors were not fatal
+}
+
+func testJoinRoom(t *testing.T, env Env) {
+	srv := env.StartServer(t, chatserver.Config{})
+	alice := srv.Login("alice")
+	bob := srv.Login("bob")
+	alice.Expect("bob's arrival", System("bob joined general"))
+
+	alice.Send(proto.Message{Kind: proto.KindJoinRoom, Room: "tech"})
+	assert.Equal(t, proto.Message{Kind: proto.KindJoinRoom, Room: "tech", Created: true}, alice.Next())
+	assert.Equal(t, proto.Message{Kind: proto.KindSystemMsg, Text: "alice left general"}, bob.Next())
+
+	bob.Send(proto.Message{Kind: proto.KindJoinRoom, Room: "tech"})
+	assert.Equal(t, proto.Message{Kind: proto.KindJoinRoom, Room: "tech", Created: false}, bob.Next())
+	assert.Equal(t, proto.Message{Kind: proto.KindSystemMsg, Text: "bob joined tech"}, alice.Next())
+
+	// Joining the room one is in changes nothing and announces nothing.
+	bob.Send(proto.Message{Kind: proto.KindJoinRoom, Room: "tech"})
+	assert.Equal(t, proto.Message{Kind: proto.KindJoinRoom, Room: "tech", Created: false}, bob.Next())
+	Sync(t, alice)
+
+	// Rooms are told apart by their exact name.
+	bob.Send(proto.Message{Kind: proto.KindJoinRoom, Room: "Tech"})
+	assert.Equal(t, proto.Message{Kind: proto.KindJoinRoom, Room: "Tech", Created: true}, bob.Next())
+	assert.Equal(t, proto.Message{Kind: proto.KindSystemMsg, Text: "bob left tech"}, alice.Next())
+}
+
+func testRoomNameRules(t *testing.T, env Env) {
+	srv := env.StartServer(t, chatserver.Config{})
+	alice := srv.Login("alice")
+	for _, room := range []string{"", strings.Repeat("r", 33), "two words", "#hash", "a/b"} {
+		alice.Send(proto.Message{Kind: proto.KindJoinRoom, Room: room})
+		m := alice.Next()
+		assert.Equal(t, proto.KindErrorMsg, m.Kind, "room %q", room)
+		assert.Equal(t, proto.CodeNameInvalid, m.Code, "room %q", room)
+	}
+	alice.Send(proto.Message{Kind: proto.KindListUsers})
+	assert.Equal(t, "general", alice.Next().Room, "still in general")
+	for _, room := range []string{strings.Repeat("r", 32), "Café_1-2.3"} {
+		alice.Send(proto.Message{Kind: proto.KindJoinRoom, Room: room})
+		assert.Equal(t, proto.Message{Kind: proto.KindJoinRoom, Room: room, Created: true}, alice.Next())
+	}
+}
+
+func testRoomsComeAndGo(t *testing.T, env Env) {
+	srv := env.StartServer(t, chatserver.Config{})
+	alice := srv.Login("alice")
+	bob := srv.Login("bob")
+	alice.Expect("bob's arrival", System("bob joined general"))
+	alice.Send(proto.Message{Kind: proto.KindJoinRoom, Room: "tech"})
+	assert.Equal(t, proto.Message{Kind: proto.KindJoinRoom, Room: "tech", Created: true}, alice.Next())
+	bob.Expect("alice leaving", System("alice left general"))
+	bob.Send(proto.Message{Kind: proto.KindJoinRoom, Room: "tech"})
+	assert.Equal(t, proto.Message{Kind: proto.KindJoinRoom, Room: "tech"}, bob.Next())
+	assert.Equal(t, []proto.RoomInfo{{Name: "general", Members: 0}, {Name: "tech", Members: 2}}, Sync(t, bob).Rooms,
+		"general stays though empty")
+
+	alice.Expect("bob's arrival", System("bob joined tech"))
+	alice.Send(proto.Message{Kind: proto.KindJoinRoom, Room: "general"})
+	assert.Equal(t, proto.Message{Kind: proto.KindJoinRoom, Room: "general"}, alice.Next())
+	bob.Expect("alice leaving", System("alice left tech"))
+	bob.Raw.Close() // tech's last member goes
+	waitUntilOffline(t, alice, "bob")
+	assert.Equal(t, []proto.RoomInfo{{Name: "general", Members: 1}}, Sync(t, alice).Rooms, "an empty room disappears")
+}
+
+func testPrivateMessage(t *testing.T, env Env) {
+	srv := env.StartServer(t, chatserver.Config{})
+	alice := srv.Login("alice")
+	bob := srv.Login("Bob")
+	alice.Expect("Bob's arrival", System("Bob joined general"))
+	bob.Send(proto.Message{Kind: proto.KindJoinRoom, Room: "elsewhere"})
+	bob.Next()
+	alice.Expect("Bob leaving", System("Bob left general"))
+
+	alice.Send(proto.Message{Kind: proto.KindPrivateMsg, To: "bob", Text: "psst"})
+	assert.Equal(t, proto.Message{Kind: proto.KindPrivateMsgDelivery, Status: proto.StatusDelivered, To: "Bob"}, alice.Next(),
+		"recipients are found ignoring case, in any room")
+	assert.Equal(t, proto.Message{Kind: proto.KindPrivateMsg, From: "alice", Text: "psst"}, bob.Next())
+
+	alice.Send(proto.Message{Kind: proto.KindPrivateMsg, To: "nobody", Text: "hello?"})
+	assert.Equal(t, proto.Message{Kind: proto.KindPrivateMsgDelivery, Status: proto.StatusNoSuchUser, To: "nobody"}, alice.Next())
+	alice.Send(proto.Message{Kind: proto.KindPrivateMsg, To: "not a name!", Text: "hello?"})
+	assert.Equal(t, proto.Message{Kind: proto.KindPrivateMsgDelivery, Status: proto.StatusNoSuchUser, To: "not a name!"}, alice.Next())
+
+	alice.Send(proto.Message{Kind: proto.KindPrivateMsg, To: "alice", Text: "note to self"})
+	first, second := alice.Next(), alice.Next()
+	assert.ElementsMatch(t, []proto.Message{
+		{Kind: proto.KindPrivateMsg, From: "alice", Text: "note to self"},
+		{Kind: proto.KindPrivateMsgDelivery, Status: proto.StatusDelivered, To: "alice"},
+	}, []proto.Message{first, second}, "a message to oneself is delivered")
+	Sync(t, bob)
+}
+
+func testListUsers(t *testing.T, env Env) {
+	srv := env.StartServer(t, chatserver.Config{})
+	var clients []*Client
+	for _, name := range []string{"carol", "Alice", "bob", "dave"} {
+		clients = append(clients, srv.Login(name))
+	}
+	dave := clients[3]
+	dave.Send(proto.Message{Kind: proto.KindJoinRoom, Room: "tech"})
+	dave.Next()
+	carol := clients[0]
+	carol.Expect("dave leaving", System("dave left general"))
+	carol.Send(proto.Message{Kind: proto.KindListUsers})
+	assert.Equal(t, proto.Message{Kind: proto.KindListUsers, Room: "general", Users: []string{"Alice", "bob", "carol"}}, carol.Next(),
+		"the users of the asker's room, sorted")
+	dave.Send(proto.Message{Kind: proto.KindListUsers})
+	assert.Equal(t, proto.Message{Kind: proto.KindListUsers, Room: "tech", Users: []string{"dave"}}, dave.Next())
+}
+
+func testListRooms(t *testing.T, env Env) {
+	srv := env.StartServer(t, chatserver.Config{})
+	for _, u := range []struct{ name, room string }{{"a", "zoo"}, {"b", "art"}, {"c", "art"}, {"d", ""}} {
+		c := srv.Login(u.name)
+		if u.room != "" {
+			c.Send(proto.Message{Kind: proto.KindJoinRoom, Room: u.room})
+			c.Expect("the join reply", func(m proto.Message) bool { return m.Kind == proto.KindJoinRoom })
+		}
+	}
+	e := srv.Login("e")
+	assert.Equal(t, []proto.RoomInfo{{Name: "art", Members: 2}, {Name: "general", Members: 2}, {Name: "zoo", Members: 1}}, Sync(t, e).Rooms)
+}
+
+func testDisconnectAnnounced(t *testing.T, env Env) {
+	srv := env.StartServer(t, chatserver.Config{})
+	alice := srv.Login("alice")
+	bob := srv.Login("bob")
+	alice.Expect("bob's arrival", System("bob joined general"))
+	bob.Raw.Close()
+	assert.Equal(t, proto.Message{Kind: proto.KindSystemMsg, Text: "bob left general"}, alice.Next())
+	alice.Send(proto.Message{Kind: proto.KindListUsers})
+	assert.Equal(t, []string{"alice"}, alice.Next().Users)
+}
+
+func testShutdownTellsEveryone(t *testing.T, env Env) {
+	if env.Start != nil {
+		t.Skip("a stage with its own transport tests its shutdown itself")
+	}
+	srv := chatserver.New(chatserver.Config{Codec: env.Codec})
+	s := &Server{t: t, env: env, Addr: chattest.Start(t, srv)}
+	alice := s.Login("alice")
+	bob := s.Login("bob")
+	alice.Expect("bob's arrival", System("bob joined general"))
+	anon := s.Dial()
+	Sync(t, bob)
+
+	done := make(chan error, 1)
+	go func() { done <- srv.Shutdown(t.Context()) }()
+	for _, c := range []*Client{alice, bob, anon} {
+		got := c.ExpectClosed()
+		assert.Equal(t, []proto.Message{{Kind: proto.KindSystemMsg, Text: proto.ShutdownMessage}}, got,
+			"the last word before the close")
+	}
+	select {
+	case err := <-done:
+		assert.NoError(t, err)
+	case <-time.After(chattest.Timeout):
+		t.Fatal("shutdown did not finish")
+	}
+}
+
+// A client that logs in and then never reads must not slow anyone down:
+// the others keep chatting at full speed until the server cuts it off.
+func testSlowConsumer(t *testing.T, env Env) {
+	srv := env.StartServer(t, chatserver.Config{QueueBytes: 64 << 10})
+	sloth := srv.Dial()
+	if tcp, ok := sloth.Raw.(*net.TCPConn); ok {
+		tcp.SetReadBuffer(4096) // fill up sooner
+	}
+	sloth.Send(proto.Message{Kind: proto.KindLogin, Username: "sloth"})
+	alice := srv.Login("alice")
+	bob := srv.Login("bob")
+	alice.Expect("bob's arrival", System("bob joined general"))
+	// From here on nobody reads sloth's side: its harness reader stops
+	// once its own buffer is full.
+
+	text := string(bytes.Repeat([]byte("z"), proto.MaxTextBytes))
+	deadline := time.Now().Add(4 * chattest.Timeout)
+	sent := 0
+	for {
+		require.True(t, time.Now().Before(deadline), "sloth was never cut off (sent %d messages)", sent)
+		alice.Send(proto.Message{Kind: proto.KindRoomMsg, Text: text})
+		sent++
+		ack := alice.Next() // never delayed by sloth
+		require.Equal(t, proto.KindRoomMsgAck, ack.Kind)
+		m := bob.Next()
+		require.Equal(t, proto.KindRoomMsg, m.Kind, "bob keeps receiving (got %s)", Format(m))
+		if ack.Recipients == 1 {
+			break // sloth no longer took the message
+		}
+		require.EqualValues(t, 2, ack.Recipients)
+	}
+	alice.Expect("sloth being cut off", System("sloth left general"))
+	bob.Expect("sloth being cut off", System("sloth left general"))
+	alice.Send(proto.Message{Kind: proto.KindListUsers})
+	assert.Equal(t, []string{"alice", "bob"}, alice.Next().Users)
+}
