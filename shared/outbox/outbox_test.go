@@ -162,7 +162,7 @@ func TestCloseDropsQueue(t *testing.T) {
 
 type discardConn struct{}
 
-func (discardConn) Write(p []byte) (int, error)     { return len(p), nil }
+func (discardConn) Write(p []byte) (int, error)      { return len(p), nil }
 func (discardConn) Close() error                     { return nil }
 func (discardConn) SetWriteDeadline(time.Time) error { return nil }
 

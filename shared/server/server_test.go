@@ -79,14 +79,17 @@ func TestServeAndGracefulShutdown(t *testing.T) {
 
 // A handler that ignores the shutdown is cut off when the grace period ends.
 func TestShutdownForcesStubbornConnections(t *testing.T) {
-	s := New(HandlerFunc(func(_ context.Context, conn net.Conn) { io.Copy(io.Discard, conn) }), quietLogger())
+	started := make(chan struct{})
+	s := New(HandlerFunc(func(_ context.Context, conn net.Conn) {
+		close(started)
+		io.Copy(io.Discard, conn)
+	}), quietLogger())
 	l := listen(t)
 	go s.Serve(l)
 	c, err := net.Dial("tcp", l.Addr().String())
 	require.NoError(t, err)
 	defer c.Close()
-	// Make sure the server has the connection before shutting down.
-	c.Write([]byte("x"))
+	recv(t, started, "the handler to start")
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 	defer cancel()
 	assert.ErrorIs(t, s.Shutdown(ctx), context.DeadlineExceeded)

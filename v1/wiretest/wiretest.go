@@ -143,9 +143,9 @@ func System(text string) Matcher {
 	return func(m proto.Message) bool { return m.Kind == proto.KindSystemMsg && m.Text == text }
 }
 
-// Matcher is a predicate on messages, combinable with or.
+// Matcher is a predicate on messages, combinable with Or.
 type Matcher func(proto.Message) bool
 
-func (f Matcher) or(g Matcher) Matcher {
+func (f Matcher) Or(g Matcher) Matcher {
 	return func(m proto.Message) bool { return f(m) || g(m) }
 }

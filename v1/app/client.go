@@ -1,0 +1,96 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"strconv"
+	"time"
+
+	"chatlab/chat-v1/chatclient"
+	"chatlab/chat-v1/proto"
+	"chatlab/shared/cli"
+	"chatlab/shared/term"
+)
+
+// DialTimeout bounds connecting to the server.
+const DialTimeout = 10 * time.Second
+
+// ExitRefused is the exit status when the server refused the log-in.
+const ExitRefused = 3
+
+// ClientOptions describe a stage's client binary.
+type ClientOptions struct {
+	Name    string // e.g. "client-v1"
+	Summary string
+	Codec   proto.Codec
+}
+
+// RunClient is a client binary's main: `client <username> [host] [port]`.
+// On a terminal it runs the line editor (history, tab completion, the
+// prompt pinned below the chat) and asks for another name if the one
+// given is taken; otherwise it reads plain lines from standard input, so
+// that `printf 'hi\n/quit\n' | client alice` works in scripts.
+func RunClient(opts ClientOptions) {
+	cmd := cli.NewCommand(opts.Name, "<username> [host] [port]", opts.Summary, 1, 3)
+	noColor := cmd.FlagSet.Bool("no-color", false, "do not colour private messages, notices and errors")
+	cmd.Details = []string{fmt.Sprintf("The host defaults to 127.0.0.1 and the port to %d. Type /help once connected.\n"+
+		"Exit status: 0 after /quit or the end of input, 1 on a connection error,\n"+
+		"2 on a usage error, %d when the server refused the log-in.", proto.DefaultPort, ExitRefused)}
+	args := cmd.Parse(os.Args[1:])
+	host, port := "127.0.0.1", proto.DefaultPort
+	if len(args) > 1 {
+		host = args[1]
+	}
+	if len(args) > 2 {
+		p, err := cli.Port(args[2])
+		if err != nil {
+			cmd.Fatal(cli.ExitUsage, err)
+		}
+		port = p
+	}
+	addr := net.JoinHostPort(host, strconv.Itoa(port))
+
+	cfg := chatclient.Config{
+		Username: args[0],
+		Codec:    opts.Codec,
+		Dial: func(ctx context.Context) (net.Conn, error) {
+			return (&net.Dialer{Timeout: DialTimeout}).DialContext(ctx, "tcp", addr)
+		},
+		In:  os.Stdin,
+		Out: os.Stdout,
+	}
+	var client *chatclient.Client
+	var console io.Closer
+	if term.IsTerminal() {
+		c, err := term.Open(term.Options{
+			Prompt:   "> ",
+			Complete: func(line string, pos int) (string, []string, string) { return client.Complete(line, pos) },
+		})
+		if err != nil {
+			cmd.Fatal(cli.ExitError, err)
+		}
+		console = c
+		cfg.In, cfg.Out = c, c
+		cfg.AskName = true
+		cfg.Color = !*noColor
+	}
+	client = chatclient.New(cfg)
+	err := client.Run(context.Background())
+	if console != nil {
+		console.Close()
+	}
+	var rej *chatclient.RejectError
+	switch {
+	case err == nil:
+	case errors.As(err, &rej):
+		cmd.Fatal(ExitRefused, err)
+	case errors.Is(err, chatclient.ErrServerClosed):
+		os.Exit(cli.ExitError) // already shown in the chat
+	default:
+		cmd.Fatal(cli.ExitError, fmt.Errorf("%s: %w", addr, err))
+	}
+}

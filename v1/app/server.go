@@ -1,0 +1,91 @@
+// Package app is what a ChatProto stage's binaries do around the chat
+// core: parse the command line of spec §4, set up logging and the
+// terminal, run, and exit with a status that says how it went. Each
+// stage's cmd/ calls it with its own codec and options, so a stage's main
+// is a few lines.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"strconv"
+	"syscall"
+
+	"chatlab/chat-v1/chatserver"
+	"chatlab/chat-v1/proto"
+	"chatlab/shared/cli"
+	"chatlab/shared/logging"
+	"chatlab/shared/server"
+)
+
+// ServerOptions describe a stage's server binary.
+type ServerOptions struct {
+	Name    string // e.g. "server-v1"
+	Summary string
+	Stage   string // for hints: "v1" in "make server-v1"
+	// Config is the chat server's configuration (Codec set); the command
+	// line fills in the logger and limits.
+	Config chatserver.Config
+}
+
+// RunServer is a server binary's main: `server [port]`. It binds
+// 0.0.0.0, logs the spec's two start-up lines, serves until SIGINT or
+// SIGTERM, then tells every client and exits 0.
+func RunServer(opts ServerOptions) {
+	cmd := cli.NewCommand(opts.Name, "[port]", opts.Summary, 0, 1)
+	verbose := cmd.FlagSet.Bool("v", false, "log debug lines too (every message received)")
+	maxUsers := cmd.FlagSet.Int("max-users", chatserver.DefaultMaxUsers, "users online at most before log-ins are refused (server_full)")
+	cmd.Details = []string{fmt.Sprintf("The port defaults to %d. Stop the server with Ctrl-C: every client is told\n"+
+		"\"%s\" before its connection closes.", proto.DefaultPort, proto.ShutdownMessage)}
+	args := cmd.Parse(os.Args[1:])
+	port := proto.DefaultPort
+	if len(args) == 1 {
+		p, err := cli.Port(args[0])
+		if err != nil {
+			cmd.Fatal(cli.ExitUsage, err)
+		}
+		port = p
+	}
+	if *maxUsers < 1 {
+		cmd.Fatal(cli.ExitUsage, errors.New("-max-users must be at least 1"))
+	}
+	logger := logging.New(os.Stdout, *verbose)
+	cfg := opts.Config
+	cfg.Logger = logger
+	cfg.MaxUsers = *maxUsers
+	if err := serve(context.Background(), cfg, port, logger); err != nil {
+		cmd.Fatal(cli.ExitError, explainListen(err, port, opts.Stage))
+	}
+}
+
+func serve(ctx context.Context, cfg chatserver.Config, port int, logger *slog.Logger) error {
+	l, err := net.Listen("tcp", net.JoinHostPort("0.0.0.0", strconv.Itoa(port)))
+	if err != nil {
+		return err
+	}
+	srv := chatserver.New(cfg)
+	logger.Info(fmt.Sprintf("Server started on 0.0.0.0:%d", l.Addr().(*net.TCPAddr).Port))
+	logger.Info("Waiting for connections...")
+	err = server.RunUntilSignal(ctx, srv, l, server.DefaultShutdownGrace)
+	if err == nil {
+		logger.Info("server stopped")
+	}
+	return err
+}
+
+// explainListen turns the common listen failures into advice.
+func explainListen(err error, port int, stage string) error {
+	switch {
+	case errors.Is(err, syscall.EADDRINUSE):
+		return fmt.Errorf("port %d is already in use (is another server running?); "+
+			"stop it, or pick another port: make server-%s PORT=%d", port, stage, port+1)
+	case errors.Is(err, syscall.EACCES):
+		return fmt.Errorf("no permission to listen on port %d; ports below 1024 need privileges, "+
+			"use the default %d", port, proto.DefaultPort)
+	}
+	return err
+}

@@ -1,0 +1,153 @@
+package chatclient
+
+import (
+	"fmt"
+	"strings"
+	"time"
+	"unicode"
+
+	"chatlab/chat-v1/proto"
+)
+
+// Colours, used only when Config.Color is set.
+const (
+	colorReset   = "\x1b[0m"
+	colorDim     = "\x1b[2m"
+	colorRed     = "\x1b[31m"
+	colorCyan    = "\x1b[36m"
+	colorMagenta = "\x1b[35m"
+)
+
+// style is how a display line is marked: the prefix shows the kind of line
+// without colour, the colour only repeats it.
+type style int
+
+const (
+	styleRoom    style = iota // [general] bob: hi
+	styleOwn                  // your own room message
+	stylePrivate              // [PM from bob] ...
+	styleSystem               // *** ...
+	styleError                // !!! ...
+)
+
+func (s style) color() string {
+	switch s {
+	case styleOwn:
+		return colorDim
+	case stylePrivate:
+		return colorMagenta
+	case styleSystem:
+		return colorCyan
+	case styleError:
+		return colorRed
+	}
+	return ""
+}
+
+// clean makes text from the network safe to print: control characters
+// (which could move the cursor or clear the screen) become visible
+// placeholders, a line break becomes "↵".
+func clean(s string) string {
+	if strings.IndexFunc(s, isControl) < 0 {
+		return s
+	}
+	return strings.Map(func(r rune) rune {
+		switch {
+		case r == '\n':
+			return '↵'
+		case r == '\t':
+			return ' '
+		case isControl(r):
+			return '\uFFFD'
+		}
+		return r
+	}, s)
+}
+
+func isControl(r rune) bool { return unicode.IsControl(r) || r == '\u2028' || r == '\u2029' }
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
+}
+
+// describe renders a message from the server as a display line and its
+// style. own, if not nil, is the text the message answers (for acks and
+// delivery reports).
+func describe(m *proto.Message, own *pendingText) (string, style) {
+	switch m.Kind {
+	case proto.KindRoomMsg:
+		return fmt.Sprintf("[%s] %s: %s", clean(m.Room), clean(m.From), clean(m.Text)), styleRoom
+	case proto.KindRoomMsgAck:
+		to := plural(int(m.Recipients), "user", "users")
+		if own != nil {
+			return fmt.Sprintf("[%s] %s: %s  (to %s)", clean(m.Room), own.from, clean(own.text), to), styleOwn
+		}
+		return fmt.Sprintf("*** sent to %s in %s", to, clean(m.Room)), styleSystem
+	case proto.KindPrivateMsg:
+		return fmt.Sprintf("[PM from %s] %s", clean(m.From), clean(m.Text)), stylePrivate
+	case proto.KindPrivateMsgDelivery:
+		if m.Status == proto.StatusNoSuchUser {
+			return fmt.Sprintf("!!! %s is not online; your message was not delivered", clean(m.To)), styleError
+		}
+		if own != nil {
+			return fmt.Sprintf("[PM to %s] %s", clean(m.To), clean(own.text)), stylePrivate
+		}
+		return fmt.Sprintf("*** delivered to %s", clean(m.To)), styleSystem
+	case proto.KindJoinRoom:
+		if m.Created {
+			return fmt.Sprintf("*** you are now in %s (a new room)", clean(m.Room)), styleSystem
+		}
+		return fmt.Sprintf("*** you are now in %s", clean(m.Room)), styleSystem
+	case proto.KindListUsers:
+		users := make([]string, len(m.Users))
+		for i, u := range m.Users {
+			users[i] = clean(u)
+		}
+		return fmt.Sprintf("*** %s in %s: %s", plural(len(users), "user", "users"), clean(m.Room), strings.Join(users, ", ")), styleSystem
+	case proto.KindListRooms:
+		rooms := make([]string, len(m.Rooms))
+		for i, r := range m.Rooms {
+			rooms[i] = fmt.Sprintf("%s (%d)", clean(r.Name), r.Members)
+		}
+		return fmt.Sprintf("*** %s: %s", plural(len(rooms), "room", "rooms"), strings.Join(rooms, ", ")), styleSystem
+	case proto.KindSystemMsg:
+		return "*** " + clean(m.Text), styleSystem
+	case proto.KindErrorMsg:
+		return fmt.Sprintf("!!! %s (%s)", clean(m.Text), m.Code), styleError
+	case proto.KindLoginAck:
+		return fmt.Sprintf("*** logged in as %s, in room %s. Type /help for commands.", clean(m.Username), clean(m.Room)), styleSystem
+	case proto.KindLoginReject:
+		return fmt.Sprintf("!!! log-in refused: %s (%s)", clean(m.Text), m.Reason), styleError
+	}
+	return fmt.Sprintf("??? unexpected %s", m.Kind), styleError
+}
+
+// stamp formats a display line with its time stamp, and colour if asked.
+func stamp(now time.Time, line string, s style, color bool) string {
+	ts := now.Format("[15:04:05] ")
+	if c := s.color(); color && c != "" {
+		return ts + c + line + colorReset
+	}
+	return ts + line
+}
+
+// helpText is what /help shows.
+func helpText() []string {
+	lines := []string{"Type a message and press Enter to send it to your room. Commands:"}
+	for _, c := range Commands {
+		name := c.Name
+		if c.Args != "" {
+			name += " " + c.Args
+		}
+		aliases := ""
+		if len(c.Aliases) > 0 {
+			aliases = " (also " + strings.Join(c.Aliases, ", ") + ")"
+		}
+		lines = append(lines, fmt.Sprintf("  %-22s %s%s", name, c.Help, aliases))
+	}
+	lines = append(lines, "Start a message with // to send a text that begins with /.")
+	return lines
+}
