@@ -85,7 +85,9 @@ func (h *Hub) ServeConn(_ context.Context, conn net.Conn) {
 	}
 	s.log.Info("connection")
 	reason := s.run()
-	h.unregister(s)
+	if h.unregister(s) {
+		reason = errShutdown
+	}
 	s.end(reason)
 }
 
@@ -99,15 +101,17 @@ func (h *Hub) register(s *session) bool {
 	return true
 }
 
-func (h *Hub) unregister(s *session) {
+// unregister forgets s and announces its departure. It reports whether
+// the server is shutting down.
+func (h *Hub) unregister(s *session) bool {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	delete(h.sessions, s)
-	if s.name == "" {
-		return
+	if s.name != "" {
+		delete(h.users, proto.FoldName(s.name))
+		h.leaveLocked(s)
 	}
-	delete(h.users, proto.FoldName(s.name))
-	h.leaveLocked(s)
+	return h.closing
 }
 
 // encode encodes a server-to-client message. The hub only builds
