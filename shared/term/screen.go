@@ -16,7 +16,12 @@ const (
 	eraseLine     = "\x1b[2K" // EL 2: the whole row, cursor unmoved
 	eraseScreen   = "\x1b[2J" // ED 2: the whole screen, cursor unmoved
 	resetRegion   = "\x1b[r"  // DECSTBM without margins: the full screen
+	resetColor    = "\x1b[0m" // SGR 0: default colours and attributes
 )
+
+// maxSGR is the longest colour sequence Write lets through; longer ones are
+// defused like any other escape sequence.
+const maxSGR = 32
 
 // minRows is the smallest height that gets a scroll region: a region needs
 // at least two rows, plus one for the prompt.
@@ -148,15 +153,47 @@ func splitLines(p []byte) []string {
 
 // appendClean appends line with every control character except tab, and
 // every invalid UTF-8 byte, replaced by U+FFFD, so that the text cannot move
-// the cursor, change the region or start an escape sequence.
+// the cursor, change the region or start an escape sequence. Colour
+// sequences (SGR) are kept, and a line that has one ends with a reset, so
+// that its colours end with it.
 func appendClean(b []byte, line string) []byte {
-	for _, r := range line {
+	colored := false
+	for i := 0; i < len(line); {
+		if n := sgrLen(line[i:]); n > 0 {
+			b = append(b, line[i:i+n]...)
+			i += n
+			colored = true
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(line[i:])
 		if r != '\t' && unicode.IsControl(r) {
 			r = utf8.RuneError
 		}
 		b = utf8.AppendRune(b, r)
+		i += size
+	}
+	if colored {
+		b = append(b, resetColor...)
 	}
 	return b
+}
+
+// sgrLen returns the length of the SGR sequence ("ESC[" digits and
+// semicolons "m", at most maxSGR bytes) that s starts with, or 0. SGR only
+// sets colours and attributes: it cannot move the cursor.
+func sgrLen(s string) int {
+	if !strings.HasPrefix(s, "\x1b[") {
+		return 0
+	}
+	for i := 2; i < len(s) && i < maxSGR; i++ {
+		switch c := s[i]; {
+		case c == 'm':
+			return i + 1
+		case c != ';' && (c < '0' || c > '9'):
+			return 0
+		}
+	}
+	return 0
 }
 
 // cleanPrompt replaces the runes liner refuses in a prompt (Unicode category

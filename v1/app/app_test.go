@@ -21,6 +21,7 @@ import (
 	"chatlab/chat-v1/proto"
 	"chatlab/chat-v1/wiretest"
 	"chatlab/shared/chattest"
+	"chatlab/shared/tmuxtest"
 )
 
 var (
@@ -29,7 +30,8 @@ var (
 	buildErr  error
 )
 
-// binaries builds cmd/server and cmd/client once for all tests.
+// binaries builds cmd/server and cmd/client once for all tests, with
+// -race if the tests have it.
 func binaries(t *testing.T) (server, client string) {
 	t.Helper()
 	buildOnce.Do(func() {
@@ -37,7 +39,11 @@ func binaries(t *testing.T) (server, client string) {
 		if buildErr != nil {
 			return
 		}
-		out, err := exec.Command("go", "build", "-o", binDir+"/", "../cmd/server", "../cmd/client").CombinedOutput()
+		args := []string{"build", "-o", binDir + "/"}
+		if tmuxtest.RaceEnabled() {
+			args = append(args, "-race")
+		}
+		out, err := exec.Command("go", append(args, "../cmd/server", "../cmd/client")...).CombinedOutput()
 		if err != nil {
 			buildErr = &buildError{err, string(out)}
 		}
