@@ -16,7 +16,7 @@ DIR_v1      := v1
 # Every Go module of the workspace.
 MODULES     := $(sort $(patsubst ./%/go.mod,%,$(shell find . -name go.mod -not -path './bin/*')))
 
-.PHONY: help build test fmt-check vet modules-alone clean FORCE
+.PHONY: help build test fmt-check vet modules-alone binaries-answer clean FORCE
 
 help: ## list the targets
 	@echo "ChatLab: chat-system lab stages, each runnable, testable and gradeable."
@@ -28,7 +28,8 @@ help: ## list the targets
 	@echo
 	@echo "Build and check:"
 	@echo "  make build                                 build every stage's binaries into $(BIN)/"
-	@echo "  make test                                  gofmt check, go vet, go test -race in every module"
+	@echo "  make test                                  gofmt check, go vet, binaries build and answer --help,"
+	@echo "                                             go test -race in every module"
 	@echo "  make test-STAGE                            the tests of one module: $(STAGES) shared"
 	@echo "  make fuzz-STAGE [FUZZTIME=30s]             run each fuzz test of a module for FUZZTIME"
 	@echo "  make clean                                 remove $(BIN)/ and test caches"
@@ -37,9 +38,15 @@ help: ## list the targets
 
 stage-dir = $(or $(DIR_$(1)),$(error unknown stage '$(1)'; stages: $(STAGES)))
 
-$(BIN)/server-% $(BIN)/client-%: FORCE
+# One rule per binary: a pattern rule with two targets would claim that one
+# recipe makes both.
+$(BIN)/server-%: FORCE
 	@mkdir -p $(BIN)
-	$(GO) build -o $@ ./$(call stage-dir,$(patsubst server-%,%,$(patsubst client-%,%,$(notdir $@))))/cmd/$(firstword $(subst -, ,$(notdir $@)))
+	$(GO) build -o $@ ./$(call stage-dir,$*)/cmd/server
+
+$(BIN)/client-%: FORCE
+	@mkdir -p $(BIN)
+	$(GO) build -o $@ ./$(call stage-dir,$*)/cmd/client
 
 server-%: $(BIN)/server-%
 	./$(BIN)/server-$* $(PORT)
@@ -55,7 +62,7 @@ build: $(foreach s,$(STAGES),$(BIN)/server-$(s) $(BIN)/client-$(s))
 
 # ---- checks ----------------------------------------------------------------
 
-test: fmt-check vet modules-alone ## the whole suite, as CI runs it
+test: fmt-check vet modules-alone binaries-answer ## the whole suite, as CI runs it
 	@set -e; for m in $(MODULES); do \
 		echo "== go test -race $$m"; \
 		(cd $$m && $(GO) test -race -count=1 ./...); \
@@ -75,6 +82,12 @@ vet:
 # Every module also builds on its own, without go.work.
 modules-alone:
 	@set -e; for m in $(MODULES); do (cd $$m && GOWORK=off $(GO) build ./...); done
+
+# `make build` makes every stage's binaries, and each answers --help.
+binaries-answer: build
+	@set -e; for s in $(STAGES); do for b in server client; do \
+		./$(BIN)/$$b-$$s --help >/dev/null || { echo "$(BIN)/$$b-$$s --help failed"; exit 1; }; \
+	done; done
 
 fuzz-%: FORCE
 	@[ -f $*/go.mod ] || { echo "no module '$*'; modules: $(MODULES)"; exit 2; }

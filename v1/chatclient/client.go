@@ -26,6 +26,9 @@ import (
 const (
 	DefaultLoginWait = 10 * time.Second
 	quitWait         = 2 * time.Second
+	// joinWait bounds how long the next prompt waits for the reply to
+	// /join, so that it shows the new room.
+	joinWait = 2 * time.Second
 )
 
 // Config sets up a client.
@@ -58,6 +61,7 @@ type Client struct {
 	name    string
 	room    string
 	pending []pendingText
+	joining chan struct{} // closed when the reply to /join arrives
 	users   map[string]bool
 	rooms   map[string]bool
 }
@@ -199,14 +203,7 @@ func (c *Client) readLoop(dec proto.Decoder) error {
 		if err := dec.Decode(&m); err != nil {
 			return err
 		}
-		own := c.track(&m)
-		if m.Kind == proto.KindJoinRoom {
-			c.mu.Lock()
-			prompt := fmt.Sprintf("%s@%s> ", c.name, c.room)
-			c.mu.Unlock()
-			c.setPrompt(prompt)
-		}
-		c.display(&m, own)
+		c.display(&m, c.track(&m))
 	}
 }
 
@@ -237,14 +234,27 @@ func (c *Client) track(m *proto.Message) *pendingText {
 	case proto.KindJoinRoom:
 		c.room = m.Room
 		c.rooms[m.Room] = true
+		c.setPrompt(fmt.Sprintf("%s@%s> ", c.name, c.room))
+		c.joined()
 	case proto.KindRoomMsgAck, proto.KindPrivateMsgDelivery:
 		return c.popPending()
 	case proto.KindErrorMsg:
-		if m.Code == proto.CodeEmpty || m.Code == proto.CodeTooLong {
+		switch m.Code {
+		case proto.CodeEmpty, proto.CodeTooLong:
 			return c.popPending()
+		case proto.CodeNameInvalid:
+			c.joined()
 		}
 	}
 	return nil
+}
+
+// joined ends the wait for a reply to /join. Call with c.mu held.
+func (c *Client) joined() {
+	if c.joining != nil {
+		close(c.joining)
+		c.joining = nil
+	}
 }
 
 func (c *Client) popPending() *pendingText {
@@ -297,10 +307,32 @@ func (c *Client) handleLine(conn net.Conn, line string) error {
 		return nil
 	}
 	m := cmd.Build(args)
-	if m.Kind == proto.KindPrivateMsg {
+	switch m.Kind {
+	case proto.KindPrivateMsg:
 		return c.sendText(conn, &m)
+	case proto.KindJoinRoom:
+		return c.sendJoin(conn, &m)
 	}
 	return c.send(conn, &m)
+}
+
+// sendJoin sends JOIN_ROOM and waits a little for the reply, so that the
+// next prompt shows the new room: a line editor cannot change the prompt
+// of a line being typed.
+func (c *Client) sendJoin(conn net.Conn, m *proto.Message) error {
+	done := make(chan struct{})
+	c.mu.Lock()
+	c.joined()
+	c.joining = done
+	c.mu.Unlock()
+	if err := c.send(conn, m); err != nil {
+		return err
+	}
+	select {
+	case <-done:
+	case <-time.After(joinWait):
+	}
+	return nil
 }
 
 // sendText sends a message whose reply (ack, delivery report or text

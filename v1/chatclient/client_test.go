@@ -82,6 +82,7 @@ func (s *screen) waitLine(t *testing.T, want string) {
 }
 
 type session struct {
+	input  *promptReader
 	t      *testing.T
 	client *chatclient.Client
 	typing *io.PipeWriter
@@ -89,11 +90,43 @@ type session struct {
 	done   chan error
 }
 
+// promptReader notes the prompt each time the client asks for input, as a
+// line editor would show it.
+type promptReader struct {
+	r       io.Reader
+	screen  *screen
+	mu      sync.Mutex
+	prompts []string
+}
+
+func (p *promptReader) Read(b []byte) (int, error) {
+	prompt := p.screen.currentPrompt()
+	n, err := p.r.Read(b)
+	p.mu.Lock()
+	p.prompts = append(p.prompts, prompt+string(b[:n]))
+	p.mu.Unlock()
+	return n, err
+}
+
+// promptOf returns the prompt that was showing when line was typed.
+func (p *promptReader) promptOf(line string) string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, pl := range p.prompts {
+		if prompt, ok := strings.CutSuffix(pl, line+"\n"); ok {
+			return prompt
+		}
+	}
+	return "(never read)"
+}
+
 // start runs a client as name against srv; lines written to typing are
 // what the user types.
 func start(t *testing.T, srv *wiretest.Server, name string, askName bool) *session {
-	in, typing := io.Pipe()
+	pipe, typing := io.Pipe()
 	s := &session{t: t, typing: typing, screen: newScreen(), done: make(chan error, 1)}
+	in := &promptReader{r: pipe, screen: s.screen}
+	s.input = in
 	c := chatclient.New(chatclient.Config{
 		Username: name,
 		Codec:    jsonwire.Codec{},
@@ -164,7 +197,8 @@ func TestChat(t *testing.T) {
 	bob.Expect("alice leaving", wiretest.System("alice left general"))
 	alice.typeLine("/r")
 	alice.screen.waitLine(t, "[12:01:05] *** 2 rooms: general (1), tech (1)")
-	assert.Equal(t, "alice@tech> ", alice.screen.currentPrompt())
+	assert.Equal(t, "alice@tech> ", alice.input.promptOf("/r"),
+		"the line after /join is already read under the new room's prompt")
 
 	alice.typeLine("//join is not a command here")
 	alice.screen.waitLine(t, "[12:01:05] [tech] alice: /join is not a command here  (to 0 users)")
