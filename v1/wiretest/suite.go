@@ -337,10 +337,12 @@ func testShutdownTellsEveryone(t *testing.T, env Env) {
 	}
 	srv := chatserver.New(chatserver.Config{Codec: env.Codec})
 	s := &Server{t: t, env: env, Addr: chattest.Start(t, srv)}
+	// The server accepts in order: once bob is logged in, anon (dialled
+	// first) has been accepted too, not left in the listen backlog.
+	anon := s.Dial()
 	alice := s.Login("alice")
 	bob := s.Login("bob")
 	alice.Expect("bob's arrival", System("bob joined general"))
-	anon := s.Dial()
 	Sync(t, bob)
 
 	done := make(chan error, 1)
