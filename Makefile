@@ -9,14 +9,24 @@ PORT        ?=
 NAME        ?=
 FUZZTIME    ?= 30s
 
-# Every stage with a server and a client, and the folder its cmd/ lives in.
-STAGES      := v1
+# TLS stages use this certificate and key; the server makes them if missing.
+CERT        ?= $(BIN)/server.crt
+KEY         ?= $(BIN)/server.key
+
+# Every stage with a server and a client; the folder its cmd/ lives in (or
+# the packages of its binaries); what make passes besides NAME/HOST/PORT.
+STAGES      := v1 v2 v2-tls
 DIR_v1      := v1
+DIR_v2      := v2
+SERVER_PKG_v2-tls  := v2/cmd/server-tls
+CLIENT_PKG_v2-tls  := v2/cmd/client-tls
+SERVER_ARGS_v2-tls  = $(or $(PORT),5555) $(CERT) $(KEY)
+CLIENT_FLAGS_v2-tls = --ca $(CERT)
 
 # Every Go module of the workspace.
 MODULES     := $(sort $(patsubst ./%/go.mod,%,$(shell find . -name go.mod -not -path './bin/*')))
 
-.PHONY: help build test fmt-check vet modules-alone binaries-answer clean FORCE
+.PHONY: help build certs test fmt-check vet modules-alone binaries-answer clean FORCE
 
 help: ## list the targets
 	@echo "ChatLab: chat-system lab stages, each runnable, testable and gradeable."
@@ -28,37 +38,46 @@ help: ## list the targets
 	@echo
 	@echo "Build and check:"
 	@echo "  make build                                 build every stage's binaries into $(BIN)/"
+	@echo "  make certs                                 make a new self-signed certificate for the TLS stages"
+	@echo "                                             ($(CERT) and $(KEY); the TLS servers make one if missing)"
 	@echo "  make test                                  gofmt check, go vet, binaries build and answer --help,"
 	@echo "                                             go test -race in every module"
-	@echo "  make test-STAGE                            the tests of one module: $(STAGES) shared"
-	@echo "  make fuzz-STAGE [FUZZTIME=30s]             run each fuzz test of a module for FUZZTIME"
+	@echo "  make test-MODULE                           the tests of one module: $(MODULES)"
+	@echo "  make fuzz-MODULE [FUZZTIME=30s]            run each fuzz test of a module for FUZZTIME"
 	@echo "  make clean                                 remove $(BIN)/ and test caches"
 
 # ---- running a stage -------------------------------------------------------
 
-stage-dir = $(or $(DIR_$(1)),$(error unknown stage '$(1)'; stages: $(STAGES)))
+stage-dir  = $(or $(DIR_$(1)),$(error unknown stage '$(1)'; stages: $(STAGES)))
+server-pkg = $(or $(SERVER_PKG_$(1)),$(call stage-dir,$(1))/cmd/server)
+client-pkg = $(or $(CLIENT_PKG_$(1)),$(call stage-dir,$(1))/cmd/client)
 
 # One rule per binary: a pattern rule with two targets would claim that one
 # recipe makes both.
 $(BIN)/server-%: FORCE
 	@mkdir -p $(BIN)
-	$(GO) build -o $@ ./$(call stage-dir,$*)/cmd/server
+	$(GO) build -o $@ ./$(call server-pkg,$*)
 
 $(BIN)/client-%: FORCE
 	@mkdir -p $(BIN)
-	$(GO) build -o $@ ./$(call stage-dir,$*)/cmd/client
+	$(GO) build -o $@ ./$(call client-pkg,$*)
 
 server-%: $(BIN)/server-%
-	./$(BIN)/server-$* $(PORT)
+	./$(BIN)/server-$* $(or $(SERVER_ARGS_$*),$(PORT))
 
 client-%: $(BIN)/client-%
 	@name='$(NAME)'; \
 	while [ -z "$$name" ]; do \
 		read -r -p "Your name: " name || exit 1; \
 	done; \
-	exec ./$(BIN)/client-$* "$$name" $(HOST) $(PORT)
+	exec ./$(BIN)/client-$* $(CLIENT_FLAGS_$*) "$$name" $(HOST) $(PORT)
 
 build: $(foreach s,$(STAGES),$(BIN)/server-$(s) $(BIN)/client-$(s))
+
+# A new self-signed certificate and key for the TLS stages (restart the
+# server to use them).
+certs:
+	$(GO) run ./shared/certs/cmd/certgen -cert $(CERT) -key $(KEY)
 
 # ---- checks ----------------------------------------------------------------
 

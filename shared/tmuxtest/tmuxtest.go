@@ -34,10 +34,10 @@
 package tmuxtest
 
 import (
+	"chatlab/shared/bintest"
 	"fmt"
 	"os"
 	"os/exec"
-	"runtime/debug"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -78,19 +78,8 @@ func Require(t testing.TB) {
 }
 
 // RaceEnabled reports whether the test binary was built with -race, so that
-// a test can build the programs it runs the same way.
-func RaceEnabled() bool {
-	info, ok := debug.ReadBuildInfo()
-	if !ok {
-		return false
-	}
-	for _, s := range info.Settings {
-		if s.Key == "-race" {
-			return s.Value == "true"
-		}
-	}
-	return false
-}
+// a program built for a test can be built the same way.
+func RaceEnabled() bool { return bintest.RaceEnabled() }
 
 // Options configures Start.
 type Options struct {

@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"net"
@@ -27,6 +28,16 @@ type ClientOptions struct {
 	Name    string // e.g. "client-v1"
 	Summary string
 	Codec   proto.Codec
+	// Details replace the --help paragraphs after the flags (v1's say
+	// the defaults and exit statuses).
+	Details []string
+	// Setup, if set, registers extra flags; the function it returns is
+	// called after parsing to finish the configuration for host and port
+	// (to set Dial, LoginWait, Validate, ...).
+	Setup func(fs *flag.FlagSet) func(cfg *chatclient.Config, host string, port int) error
+	// Diagnose, if set, turns the error that ended the session into an
+	// exit status and what to print; nil prints the error as it is.
+	Diagnose func(err error, addr string) (status int, message string)
 }
 
 // RunClient is a client binary's main: `client <username> [host] [port]`.
@@ -40,6 +51,13 @@ func RunClient(opts ClientOptions) {
 	cmd.Details = []string{fmt.Sprintf("The host defaults to 127.0.0.1 and the port to %d. Type /help once connected.\n"+
 		"Exit status: 0 after /quit or the end of input, 1 on a connection error,\n"+
 		"2 on a usage error, %d when the server refused the log-in.", proto.DefaultPort, ExitRefused)}
+	if opts.Details != nil {
+		cmd.Details = opts.Details
+	}
+	var finish func(*chatclient.Config, string, int) error
+	if opts.Setup != nil {
+		finish = opts.Setup(cmd.FlagSet)
+	}
 	args := cmd.Parse(os.Args[1:])
 	host, port := "127.0.0.1", proto.DefaultPort
 	if len(args) > 1 {
@@ -63,6 +81,11 @@ func RunClient(opts ClientOptions) {
 		In:  os.Stdin,
 		Out: os.Stdout,
 	}
+	if finish != nil {
+		if err := finish(&cfg, host, port); err != nil {
+			cmd.Fatal(cli.ExitUsage, err)
+		}
+	}
 	var client *chatclient.Client
 	var console io.Closer
 	if term.IsTerminal() {
@@ -82,6 +105,13 @@ func RunClient(opts ClientOptions) {
 	err := client.Run(context.Background())
 	if console != nil {
 		console.Close()
+	}
+	if err != nil && opts.Diagnose != nil {
+		status, msg := opts.Diagnose(err, addr)
+		if msg != "" {
+			fmt.Fprintf(os.Stderr, "%s: %s\n", opts.Name, msg)
+		}
+		os.Exit(status)
 	}
 	var rej *chatclient.RejectError
 	switch {

@@ -13,6 +13,7 @@ import (
 	"net"
 	"os"
 	"strconv"
+	"strings"
 	"syscall"
 
 	"chatlab/chat-v1/chatserver"
@@ -30,20 +31,27 @@ type ServerOptions struct {
 	// Config is the chat server's configuration (Codec set); the command
 	// line fills in the logger and limits.
 	Config chatserver.Config
+	// MoreArgs names the positional arguments after the port, for
+	// --help ("[certfile] [keyfile]"); MaxMoreArgs is how many there may be.
+	MoreArgs    string
+	MaxMoreArgs int
+	// Wrap, if set, wraps the TCP listener (in TLS, say), given the
+	// positional arguments after the port.
+	Wrap func(l net.Listener, args []string, log *slog.Logger) (net.Listener, error)
 }
 
 // RunServer is a server binary's main: `server [port]`. It binds
 // 0.0.0.0, logs the spec's two start-up lines, serves until SIGINT or
 // SIGTERM, then tells every client and exits 0.
 func RunServer(opts ServerOptions) {
-	cmd := cli.NewCommand(opts.Name, "[port]", opts.Summary, 0, 1)
+	cmd := cli.NewCommand(opts.Name, strings.TrimSpace("[port] "+opts.MoreArgs), opts.Summary, 0, 1+opts.MaxMoreArgs)
 	verbose := cmd.FlagSet.Bool("v", false, "log debug lines too (every message received)")
 	maxUsers := cmd.FlagSet.Int("max-users", chatserver.DefaultMaxUsers, "users online at most before log-ins are refused (server_full)")
 	cmd.Details = []string{fmt.Sprintf("The port defaults to %d. Stop the server with Ctrl-C: every client is told\n"+
 		"\"%s\" before its connection closes.", proto.DefaultPort, proto.ShutdownMessage)}
 	args := cmd.Parse(os.Args[1:])
 	port := proto.DefaultPort
-	if len(args) == 1 {
+	if len(args) >= 1 {
 		p, err := cli.Port(args[0])
 		if err != nil {
 			cmd.Fatal(cli.ExitUsage, err)
@@ -57,20 +65,30 @@ func RunServer(opts ServerOptions) {
 	cfg := opts.Config
 	cfg.Logger = logger
 	cfg.MaxUsers = *maxUsers
-	if err := serve(context.Background(), cfg, port, logger); err != nil {
+	var more []string
+	if len(args) > 1 {
+		more = args[1:]
+	}
+	l, err := net.Listen("tcp", net.JoinHostPort("0.0.0.0", strconv.Itoa(port)))
+	if err != nil {
 		cmd.Fatal(cli.ExitError, explainListen(err, port, opts.Stage))
+	}
+	if opts.Wrap != nil {
+		if l, err = opts.Wrap(l, more, logger); err != nil {
+			cmd.Fatal(cli.ExitError, err)
+		}
+	}
+	if err := serve(context.Background(), cfg, l, logger); err != nil {
+		cmd.Fatal(cli.ExitError, err)
 	}
 }
 
-func serve(ctx context.Context, cfg chatserver.Config, port int, logger *slog.Logger) error {
-	l, err := net.Listen("tcp", net.JoinHostPort("0.0.0.0", strconv.Itoa(port)))
-	if err != nil {
-		return err
-	}
+func serve(ctx context.Context, cfg chatserver.Config, l net.Listener, logger *slog.Logger) error {
 	srv := chatserver.New(cfg)
-	logger.Info(fmt.Sprintf("Server started on 0.0.0.0:%d", l.Addr().(*net.TCPAddr).Port))
+	_, port, _ := net.SplitHostPort(l.Addr().String())
+	logger.Info("Server started on 0.0.0.0:" + port)
 	logger.Info("Waiting for connections...")
-	err = server.RunUntilSignal(ctx, srv, l, server.DefaultShutdownGrace)
+	err := server.RunUntilSignal(ctx, srv, l, server.DefaultShutdownGrace)
 	if err == nil {
 		logger.Info("server stopped")
 	}

@@ -35,7 +35,9 @@ const (
 type Config struct {
 	Username string
 	Codec    proto.Codec
-	// Dial opens the connection to the server.
+	// Dial opens the connection to the server. If the connection has a
+	// CloseWrite method (*net.TCPConn and *tls.Conn do), the end of input
+	// half-closes it and waits for the server's answers to what was sent.
 	Dial func(ctx context.Context) (net.Conn, error)
 	In   io.Reader // typed lines
 	Out  io.Writer // display lines; each Write is whole lines
@@ -50,6 +52,14 @@ type Config struct {
 	// LoginWait bounds the wait for the log-in reply (default
 	// DefaultLoginWait).
 	LoginWait time.Duration
+	// Validate, if set, checks every message before it is sent, LOGIN
+	// included (before dialling). A message it refuses is not sent: its
+	// error is shown (or, for LOGIN, returned from Run, or answered by
+	// asking for another name).
+	Validate func(m *proto.Message) error
+	// ExplainError, if set, words an ERROR_MSG from the server for the
+	// user, in place of the server's own text.
+	ExplainError func(m *proto.Message) string
 }
 
 // Client is one chat session.
@@ -137,21 +147,29 @@ func (c *Client) Run(ctx context.Context) error {
 func (c *Client) connect(ctx context.Context, in *bufio.Reader) (net.Conn, proto.Decoder, error) {
 	name := c.cfg.Username
 	for {
-		conn, err := c.cfg.Dial(ctx)
-		if err != nil {
-			return nil, nil, err
-		}
-		dec, err := c.login(conn, name)
+		err := c.validate(&proto.Message{Kind: proto.KindLogin, Username: name})
 		if err == nil {
-			return conn, dec, nil
+			var conn net.Conn
+			var dec proto.Decoder
+			conn, dec, err = c.dialAndLogin(ctx, name)
+			if err == nil {
+				return conn, dec, nil
+			}
 		}
-		conn.Close()
 		var rej *RejectError
-		if !errors.As(err, &rej) || !c.cfg.AskName || rej.Reason == proto.ReasonServerFull {
+		var invalid *InvalidError
+		switch {
+		case !c.cfg.AskName:
+			return nil, nil, err
+		case errors.As(err, &rej) && rej.Reason != proto.ReasonServerFull:
+			c.setPrompt("name> ")
+			c.show(fmt.Sprintf("!!! %s (%s). Type another name:", clean(rej.Text), rej.Reason), styleError)
+		case errors.As(err, &invalid):
+			c.setPrompt("name> ")
+			c.show(fmt.Sprintf("!!! %s. Type another name:", invalid.Problem), styleError)
+		default:
 			return nil, nil, err
 		}
-		c.setPrompt("name> ")
-		c.show(fmt.Sprintf("!!! %s (%s). Type another name:", clean(rej.Text), rej.Reason), styleError)
 		line, rerr := in.ReadString('\n')
 		name = trimEOL(line)
 		if name == "" && rerr != nil {
@@ -160,18 +178,45 @@ func (c *Client) connect(ctx context.Context, in *bufio.Reader) (net.Conn, proto
 	}
 }
 
+// dialAndLogin connects and logs in as name.
+func (c *Client) dialAndLogin(ctx context.Context, name string) (net.Conn, proto.Decoder, error) {
+	conn, err := c.cfg.Dial(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	dec, err := c.login(conn, name)
+	if err != nil {
+		conn.Close()
+		return nil, nil, err
+	}
+	return conn, dec, nil
+}
+
+// validate applies Config.Validate, if any.
+func (c *Client) validate(m *proto.Message) error {
+	if c.cfg.Validate == nil {
+		return nil
+	}
+	if err := c.cfg.Validate(m); err != nil {
+		return &InvalidError{Kind: m.Kind, Problem: err.Error()}
+	}
+	return nil
+}
+
 // login sends LOGIN and waits for the answer.
 func (c *Client) login(conn net.Conn, name string) (proto.Decoder, error) {
+	// The deadline covers the write too: over TLS the handshake happens
+	// in the first write.
+	conn.SetDeadline(time.Now().Add(c.cfg.LoginWait))
 	if err := c.send(conn, &proto.Message{Kind: proto.KindLogin, Username: name}); err != nil {
-		return nil, err
+		return nil, fmt.Errorf("%w: %w", ErrNoLoginReply, err)
 	}
 	dec := c.cfg.Codec.NewDecoder(conn, proto.ServerToClient)
-	conn.SetReadDeadline(time.Now().Add(c.cfg.LoginWait))
 	var m proto.Message
 	if err := dec.Decode(&m); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrNoLoginReply, err)
 	}
-	conn.SetReadDeadline(time.Time{})
+	conn.SetDeadline(time.Time{})
 	switch m.Kind {
 	case proto.KindLoginAck:
 		c.mu.Lock()
@@ -286,8 +331,11 @@ func (c *Client) inputLoop(in *bufio.Reader, conn net.Conn) error {
 // names.
 func (c *Client) handleLine(conn net.Conn, line string) error {
 	if !strings.HasPrefix(line, "/") || strings.HasPrefix(line, "//") {
-		text := strings.TrimPrefix(line, "/")
-		return c.sendText(conn, &proto.Message{Kind: proto.KindRoomMsg, Text: text})
+		m := proto.Message{Kind: proto.KindRoomMsg, Text: strings.TrimPrefix(line, "/")}
+		if c.refused(&m) {
+			return nil
+		}
+		return c.sendText(conn, &m)
 	}
 	word, rest, _ := strings.Cut(line, " ")
 	cmd := lookup(word)
@@ -307,6 +355,9 @@ func (c *Client) handleLine(conn net.Conn, line string) error {
 		return nil
 	}
 	m := cmd.Build(args)
+	if c.refused(&m) {
+		return nil
+	}
 	switch m.Kind {
 	case proto.KindPrivateMsg:
 		return c.sendText(conn, &m)
@@ -335,6 +386,16 @@ func (c *Client) sendJoin(conn net.Conn, m *proto.Message) error {
 	return nil
 }
 
+// refused reports whether Validate refuses m, showing why.
+func (c *Client) refused(m *proto.Message) bool {
+	err := c.validate(m)
+	if err == nil {
+		return false
+	}
+	c.show("!!! "+err.(*InvalidError).Problem+"; nothing was sent", styleError)
+	return true
+}
+
 // sendText sends a message whose reply (ack, delivery report or text
 // error) the client pairs with the text, to show it.
 func (c *Client) sendText(conn net.Conn, m *proto.Message) error {
@@ -351,6 +412,10 @@ func trimEOL(s string) string {
 
 // display shows one message from the server.
 func (c *Client) display(m *proto.Message, own *pendingText) {
+	if m.Kind == proto.KindErrorMsg && c.cfg.ExplainError != nil {
+		c.show("!!! "+c.cfg.ExplainError(m), styleError)
+		return
+	}
 	line, st := describe(m, own)
 	c.show(line, st)
 }

@@ -26,3 +26,12 @@ type RejectError struct {
 func (e *RejectError) Error() string {
 	return fmt.Sprintf("log-in as %q refused: %s (%s)", e.Username, e.Text, e.Reason)
 }
+
+// InvalidError is returned (for LOGIN) or shown (for other messages) when
+// Config.Validate refuses a message: nothing was sent.
+type InvalidError struct {
+	Kind    proto.Kind
+	Problem string
+}
+
+func (e *InvalidError) Error() string { return e.Problem }

@@ -42,7 +42,7 @@ func (s *session) send(m *proto.Message) {
 }
 
 func (s *session) sendError(code proto.ErrorCode, text string) {
-	s.log.Debug("error sent", "user", s.name, "code", code, "text", text)
+	s.log.Info("error sent", "user", s.name, "code", code, "text", text)
 	s.send(&proto.Message{Kind: proto.KindErrorMsg, Code: code, Text: text})
 }
 

@@ -23,11 +23,17 @@ func validName(s string, max int) bool {
 		if n++; n > max {
 			return false
 		}
-		if !unicode.IsLetter(r) && !unicode.IsDigit(r) && r != '_' && r != '-' && r != '.' {
+		if !NameRune(r) {
 			return false
 		}
 	}
 	return true
+}
+
+// NameRune reports whether r may appear in a username or room name: a
+// letter, a digit, '_', '-' or '.'.
+func NameRune(r rune) bool {
+	return unicode.IsLetter(r) || unicode.IsDigit(r) || r == '_' || r == '-' || r == '.'
 }
 
 // FoldName returns the key under which a username is unique: two names

@@ -1,0 +1,11 @@
+// Command client-v2 is ChatProto v2's client. See ../../README.md.
+package main
+
+import (
+	"chatlab/chat-v1/app"
+	"chatlab/chat-v2/stage"
+)
+
+func main() {
+	app.RunClient(stage.ClientOptions(false))
+}

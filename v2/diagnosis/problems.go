@@ -1,0 +1,151 @@
+// Package diagnosis is v2's lesson on the client side: every way a session
+// can fail is recognised, named in words a student understands, paired
+// with the next step to take, and given its own exit status. Input is
+// checked before it is sent, and the server's error codes are explained.
+package diagnosis
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Exit statuses of client-v2, one for each class of problem.
+const (
+	ExitOK             = 0
+	ExitOther          = 1
+	ExitUsage          = 2
+	ExitNameTaken      = 3
+	ExitNameInvalid    = 4
+	ExitServerFull     = 5
+	ExitHostNotFound   = 10
+	ExitRefused        = 11
+	ExitConnectTimeout = 12
+	ExitLoginTimeout   = 13
+	ExitConnectionLost = 14
+	ExitWrongProtocol  = 15
+	ExitTLS            = 16
+)
+
+// Class is one kind of failure, with its exit status and what to say.
+type Class struct {
+	Status int
+	Name   string
+	// Cause and Remedy are formats; {addr} is the server's address and
+	// {stage} the stage ("v2"), where they appear.
+	Cause  string
+	Remedy string
+}
+
+// Classes lists every failure the client recognises, in the order of the
+// troubleshooting table.
+var Classes = []Class{
+	{ExitHostNotFound, "host not found",
+		"the host name in {addr} does not exist (DNS has no such name)",
+		"check the spelling of the host, or use an IP address such as 127.0.0.1"},
+	{ExitRefused, "connection refused",
+		"nothing is listening at {addr}",
+		"is the server running? start it with make server-{stage}, and check the port"},
+	{ExitConnectTimeout, "connection timed out",
+		"{addr} did not accept the connection in time",
+		"check the host and port; a firewall may drop the packets; try a longer --timeout"},
+	{ExitLoginTimeout, "log-in timed out",
+		"{addr} accepted the connection but never answered the log-in",
+		"is it a chat server, and this stage's? a TLS server waits silently for a handshake: try make client-{stage}-tls"},
+	{ExitConnectionLost, "connection closed",
+		"the server closed the connection",
+		"the server was stopped or cut this client off; start the client again once the server is up"},
+	{ExitConnectionLost, "connection reset",
+		"the connection was reset: the server crashed or was killed",
+		"look at the server's terminal for what happened, restart it, then the client"},
+	{ExitWrongProtocol, "closed without answering",
+		"{addr} closed the connection without answering the log-in",
+		"it may speak another protocol (TLS? binary ChatProto?): use the client of the stage the server runs"},
+	{ExitWrongProtocol, "speaks TLS",
+		"{addr} answered with TLS, not plain JSON",
+		"it is a TLS server: use make client-{stage}-tls, or make client-v4"},
+	{ExitWrongProtocol, "speaks binary ChatProto",
+		"{addr} answered in binary ChatProto (v3 or v4), not JSON",
+		"use the client of the stage the server runs: make client-v3 or make client-v4"},
+	{ExitWrongProtocol, "speaks something else",
+		"{addr} answered with something that is not ChatProto",
+		"check the port: another program listens there"},
+	{ExitTLS, "TLS: not a TLS server",
+		"{addr} does not speak TLS",
+		"it is a plain server: use make client-{stage}"},
+	{ExitTLS, "TLS: no handshake",
+		"{addr} did not answer the TLS handshake",
+		"it may be a plain server: use make client-{stage}; or try a longer --timeout"},
+	{ExitTLS, "TLS: certificate not trusted",
+		"the server's certificate is not signed by an authority this client trusts",
+		"give the server's certificate with --ca FILE, or (for a test only) --insecure"},
+	{ExitTLS, "TLS: wrong host name",
+		"the server's certificate is not valid for the host name used",
+		"connect by a name the certificate lists (localhost, 127.0.0.1, ::1)"},
+	{ExitTLS, "TLS: certificate expired",
+		"the server's certificate has expired (or is not valid yet)",
+		"make a new one: make certs, then restart the server; check the clocks of both machines"},
+	{ExitTLS, "TLS: handshake failed",
+		"the TLS handshake with {addr} failed",
+		"check that the server is a TLS server of this stage and that its certificate is valid"},
+	{ExitNameTaken, "name taken",
+		"someone with that name (ignoring case) is online",
+		"pick another name"},
+	{ExitNameInvalid, "name invalid",
+		"the username breaks the rules",
+		"use 1 to 20 letters, digits, '_', '-' or '.'"},
+	{ExitServerFull, "server full",
+		"the server has as many users as it allows",
+		"try again later, or ask the operator to raise -max-users"},
+	{ExitOther, "other",
+		"an unexpected error",
+		"read the message; run the server with -v for details"},
+}
+
+// Problem is a diagnosed failure.
+type Problem struct {
+	Class  Class
+	Detail string // the underlying error or the server's text
+	Addr   string
+	Stage  string
+}
+
+// Cause is what happened, in words.
+func (p Problem) Cause() string { return p.fill(p.Class.Cause) }
+
+// Remedy is the next step.
+func (p Problem) Remedy() string { return p.fill(p.Class.Remedy) }
+
+func (p Problem) fill(s string) string {
+	return strings.NewReplacer("{addr}", p.Addr, "{stage}", p.Stage).Replace(s)
+}
+
+// String is the message the client prints.
+func (p Problem) String() string {
+	s := p.Cause()
+	if p.Detail != "" {
+		s += " (" + p.Detail + ")"
+	}
+	return s + "\n  next step: " + p.Remedy()
+}
+
+func classNamed(name string) Class {
+	for _, c := range Classes {
+		if c.Name == name {
+			return c
+		}
+	}
+	panic("diagnosis: no class " + name)
+}
+
+// Markdown renders the troubleshooting table: every class with its exit
+// status, cause and next step. v2's README carries it; a test keeps the
+// two the same.
+func Markdown() string {
+	var b strings.Builder
+	b.WriteString("| exit | problem | what happened | next step |\n|---|---|---|---|\n")
+	for _, c := range Classes {
+		p := Problem{Class: c, Addr: "HOST:PORT", Stage: "v2"}
+		fmt.Fprintf(&b, "| %d | %s | %s | %s |\n", c.Status, c.Name, p.Cause(), p.Remedy())
+	}
+	return b.String()
+}

@@ -1,0 +1,53 @@
+// Package tlsjson is v2-tls: the v2 chat, JSON lines and all, inside TLS.
+// It exists so that the bandwidth lesson can compare JSON over TLS with
+// binary ChatProto over TLS (v4); the TLS lesson itself is v4's.
+package tlsjson
+
+import (
+	"crypto/tls"
+	"fmt"
+	"log/slog"
+	"net"
+
+	"chatlab/shared/certs"
+)
+
+// MinVersion is the oldest TLS version either side accepts.
+const MinVersion = tls.VersionTLS12
+
+// Wrap is an app.ServerOptions.Wrap: it loads the certificate and key
+// named by args ([certfile] [keyfile], default server.crt and server.key),
+// making a self-signed pair if neither exists, logs where they are and the
+// certificate's fingerprint, and serves TLS on l.
+func Wrap(l net.Listener, args []string, log *slog.Logger) (net.Listener, error) {
+	certFile, keyFile := certs.DefaultCertFile, certs.DefaultKeyFile
+	if len(args) > 0 {
+		certFile = args[0]
+	}
+	if len(args) > 1 {
+		keyFile = args[1]
+	}
+	cert, created, err := certs.LoadOrCreate(certFile, keyFile)
+	if err != nil {
+		return nil, err
+	}
+	if created {
+		log.Info("generated a self-signed certificate", "cert", certFile, "key", keyFile)
+	}
+	log.Info("TLS certificate", "cert", certFile, "sha256", certs.Fingerprint(cert.Certificate[0]))
+	return tls.NewListener(l, &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: MinVersion}), nil
+}
+
+// ClientConfig is the client's TLS configuration for host: it trusts the
+// certificates in caFile and checks the host name, or, if insecure, checks
+// nothing.
+func ClientConfig(host, caFile string, insecure bool) (*tls.Config, error) {
+	if insecure {
+		return &tls.Config{InsecureSkipVerify: true, MinVersion: MinVersion}, nil
+	}
+	pool, err := certs.Pool(caFile)
+	if err != nil {
+		return nil, fmt.Errorf("--ca: %w (start the TLS server once to generate it, or give --insecure)", err)
+	}
+	return &tls.Config{RootCAs: pool, ServerName: host, MinVersion: MinVersion}, nil
+}
