@@ -13,6 +13,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"chatlab/chat-v1/proto"
+	"chatlab/chat-v1/wiretest"
+	"chatlab/shared/golden"
 )
 
 var (
@@ -20,63 +22,54 @@ var (
 	s2c = proto.ServerToClient
 )
 
-// golden lists one line per kind and direction, as spec §3 fixes them.
-var golden = []struct {
-	dir  proto.Dir
-	msg  proto.Message
-	line string
-}{
-	{c2s, proto.Message{Kind: proto.KindLogin, Username: "alice"}, `{"type":"login","username":"alice"}`},
-	{s2c, proto.Message{Kind: proto.KindLoginAck, Username: "alice", Room: "general"}, `{"type":"login_ack","username":"alice","room":"general"}`},
-	{s2c, proto.Message{Kind: proto.KindLoginReject, Reason: proto.ReasonNameTaken, Text: "taken"}, `{"type":"login_reject","reason":"name_taken","text":"taken"}`},
-	{s2c, proto.Message{Kind: proto.KindLoginReject, Reason: proto.ReasonNameInvalid, Text: "bad"}, `{"type":"login_reject","reason":"name_invalid","text":"bad"}`},
-	{s2c, proto.Message{Kind: proto.KindLoginReject, Reason: proto.ReasonServerFull, Text: "full"}, `{"type":"login_reject","reason":"server_full","text":"full"}`},
-	{c2s, proto.Message{Kind: proto.KindRoomMsg, Text: "hi"}, `{"type":"room_msg","text":"hi"}`},
-	{s2c, proto.Message{Kind: proto.KindRoomMsg, Room: "general", From: "alice", Text: "hi"}, `{"type":"room_msg","room":"general","from":"alice","text":"hi"}`},
-	{c2s, proto.Message{Kind: proto.KindPrivateMsg, To: "bob", Text: "psst"}, `{"type":"private_msg","to":"bob","text":"psst"}`},
-	{s2c, proto.Message{Kind: proto.KindPrivateMsg, From: "alice", Text: "psst"}, `{"type":"private_msg","from":"alice","text":"psst"}`},
-	{s2c, proto.Message{Kind: proto.KindPrivateMsgDelivery, Status: proto.StatusDelivered, To: "bob"}, `{"type":"private_msg_delivery","status":"delivered","to":"bob"}`},
-	{s2c, proto.Message{Kind: proto.KindPrivateMsgDelivery, Status: proto.StatusNoSuchUser, To: "zed"}, `{"type":"private_msg_delivery","status":"no_such_user","to":"zed"}`},
-	{c2s, proto.Message{Kind: proto.KindJoinRoom, Room: "tech"}, `{"type":"join_room","room":"tech"}`},
-	{s2c, proto.Message{Kind: proto.KindJoinRoom, Room: "tech", Created: true}, `{"type":"join_room","room":"tech","created":true}`},
-	{c2s, proto.Message{Kind: proto.KindListUsers}, `{"type":"list_users"}`},
-	{s2c, proto.Message{Kind: proto.KindListUsers, Room: "general", Users: []string{"alice", "bob"}}, `{"type":"list_users","room":"general","users":["alice","bob"]}`},
-	{c2s, proto.Message{Kind: proto.KindListRooms}, `{"type":"list_rooms"}`},
-	{s2c, proto.Message{Kind: proto.KindListRooms, Rooms: []proto.RoomInfo{{Name: "general", Members: 2}, {Name: "tech", Members: 1}}}, `{"type":"list_rooms","rooms":[{"name":"general","members":2},{"name":"tech","members":1}]}`},
-	{s2c, proto.Message{Kind: proto.KindSystemMsg, Text: "alice joined general"}, `{"type":"system_msg","text":"alice joined general"}`},
-	{s2c, proto.Message{Kind: proto.KindErrorMsg, Code: proto.CodeNotLoggedIn, Text: "log in first"}, `{"type":"error_msg","code":"not_logged_in","text":"log in first"}`},
-	{s2c, proto.Message{Kind: proto.KindRoomMsgAck, Room: "general", Recipients: 3}, `{"type":"room_msg_ack","room":"general","recipients":3}`},
+const goldenFile = "testdata/golden.txt"
+
+// TestGoldenLines checks every example message, in every direction it
+// travels, against testdata/golden.txt (one "kind dir line" a line; run
+// with -update to rewrite it after a deliberate change), and that each
+// line decodes back to its message.
+func TestGoldenLines(t *testing.T) {
+	var file strings.Builder
+	for _, ex := range wiretest.Examples {
+		line, err := Marshal(&ex.Msg, ex.Dir)
+		require.NoError(t, err, ex.Name())
+		fmt.Fprintf(&file, "%s %s", ex.Name(), line)
+
+		var back proto.Message
+		require.NoError(t, Unmarshal(line[:len(line)-1], ex.Dir, &back), ex.Name())
+		assert.Equal(t, ex.Msg, back, ex.Name())
+	}
+	golden.Check(t, goldenFile, []byte(file.String()))
 }
 
-func TestGoldenLines(t *testing.T) {
-	for _, g := range golden {
-		t.Run(fmt.Sprintf("%s %s", g.msg.Kind, g.dir), func(t *testing.T) {
-			got, err := Marshal(&g.msg, g.dir)
-			require.NoError(t, err)
-			assert.Equal(t, g.line+"\n", string(got))
-
-			var back proto.Message
-			require.NoError(t, Unmarshal([]byte(g.line), g.dir, &back))
-			want := g.msg
-			if want.Kind == proto.KindListUsers && g.dir == c2s {
-				want.Users = nil
-			}
-			assert.Equal(t, want, back)
-		})
+// The spec's own examples (§3), to the byte.
+func TestSpecExamples(t *testing.T) {
+	for _, tt := range []struct {
+		msg  proto.Message
+		dir  proto.Dir
+		line string
+	}{
+		{proto.Message{Kind: proto.KindLogin, Username: "alice"}, c2s, `{"type":"login","username":"alice"}`},
+		{proto.Message{Kind: proto.KindRoomMsg, Room: "general", From: "alice", Text: "hi"}, s2c, `{"type":"room_msg","room":"general","from":"alice","text":"hi"}`},
+		{proto.Message{Kind: proto.KindErrorMsg, Code: proto.CodeNotLoggedIn, Text: "log in first"}, s2c, `{"type":"error_msg","code":"not_logged_in","text":"log in first"}`},
+	} {
+		got, err := Marshal(&tt.msg, tt.dir)
+		require.NoError(t, err)
+		assert.Equal(t, tt.line+"\n", string(got))
 	}
 }
 
-func TestEveryKindHasAGoldenLineEachWayItTravels(t *testing.T) {
+func TestEveryKindHasAnExampleEachWayItTravels(t *testing.T) {
 	for k := proto.KindLogin; k <= proto.KindRoomMsgAck; k++ {
 		for _, dir := range []proto.Dir{c2s, s2c} {
 			if !dir.Sends(k) {
 				continue
 			}
 			found := false
-			for _, g := range golden {
-				found = found || (g.msg.Kind == k && g.dir == dir)
+			for _, ex := range wiretest.Examples {
+				found = found || (ex.Msg.Kind == k && ex.Dir == dir)
 			}
-			assert.True(t, found, "no golden line for %s %s", k, dir)
+			assert.True(t, found, "no example of %s %s", k, dir)
 		}
 	}
 }
@@ -190,8 +183,9 @@ func ExampleUnmarshal() {
 }
 
 func FuzzUnmarshal(f *testing.F) {
-	for _, g := range golden {
-		f.Add([]byte(g.line), g.dir == s2c)
+	for _, ex := range wiretest.Examples {
+		line, _ := Marshal(&ex.Msg, ex.Dir)
+		f.Add(line[:len(line)-1], ex.Dir == s2c)
 	}
 	f.Add([]byte(`{"type":"login","username":"\u00e9\ud800"}`), false)
 	f.Add([]byte(`{"type":"list_rooms","rooms":[{"name":"a","members":1e3}]}`), true)

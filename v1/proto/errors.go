@@ -16,7 +16,11 @@ type Error struct {
 	Code   ErrorCode
 	Fatal  bool
 	Detail string
+	Err    error // the sentinel error behind it, if any, for errors.Is
 }
+
+// Unwrap returns the sentinel error behind e.
+func (e *Error) Unwrap() error { return e.Err }
 
 func (e *Error) Error() string {
 	if e.Fatal {
