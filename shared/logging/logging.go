@@ -18,6 +18,9 @@ import (
 	"unicode"
 )
 
+// LevelTrace is below Debug: every message on the wire (--trace).
+const LevelTrace = slog.Level(-8)
+
 // New returns a logger writing to w at level Info, or Debug if verbose.
 func New(w io.Writer, verbose bool) *slog.Logger {
 	level := slog.LevelInfo
@@ -25,6 +28,18 @@ func New(w io.Writer, verbose bool) *slog.Logger {
 		level = slog.LevelDebug
 	}
 	return slog.New(NewHandler(w, level))
+}
+
+// NewAt returns a logger writing to w at the given level.
+func NewAt(w io.Writer, level slog.Level) *slog.Logger {
+	return slog.New(NewHandler(w, level))
+}
+
+func levelName(l slog.Level) string {
+	if l == LevelTrace {
+		return "TRACE"
+	}
+	return l.String()
 }
 
 // Handler is a slog.Handler that writes "[LEVEL] message key=value ..." lines.
@@ -50,7 +65,7 @@ func (h *Handler) Enabled(_ context.Context, level slog.Level) bool {
 func (h *Handler) Handle(_ context.Context, r slog.Record) error {
 	buf := make([]byte, 0, 128)
 	buf = append(buf, '[')
-	buf = append(buf, r.Level.String()...)
+	buf = append(buf, levelName(r.Level)...)
 	buf = append(buf, "] "...)
 	buf = append(buf, r.Message...)
 	buf = append(buf, h.prefix...)

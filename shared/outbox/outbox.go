@@ -50,6 +50,10 @@ type Outbox struct {
 	maxBytes     int
 	writeTimeout time.Duration
 	done         chan struct{}
+	// writeFn is o.write, made once: `go o.write()` would allocate a
+	// closure at every start of the writer, that is per delivery when
+	// the queue runs dry between messages.
+	writeFn func()
 
 	mu       sync.Mutex
 	queue    [][]byte
@@ -71,12 +75,14 @@ func New(conn Conn, cfg Config) *Outbox {
 	if cfg.WriteTimeout <= 0 {
 		cfg.WriteTimeout = DefaultWriteTimeout
 	}
-	return &Outbox{
+	o := &Outbox{
 		conn:         conn,
 		maxBytes:     cfg.MaxBytes,
 		writeTimeout: cfg.WriteTimeout,
 		done:         make(chan struct{}),
 	}
+	o.writeFn = o.write
+	return o
 }
 
 // Send queues frame for writing and returns at once. The outbox keeps the
@@ -98,7 +104,7 @@ func (o *Outbox) Send(frame []byte) error {
 	o.queued += len(frame)
 	if !o.writing {
 		o.writing = true
-		go o.write()
+		go o.writeFn()
 	}
 	o.mu.Unlock()
 	return nil

@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/assert"
+
+	"chatlab/shared/bintest"
 	"github.com/stretchr/testify/require"
 )
 
@@ -194,4 +196,32 @@ func BenchmarkSend(b *testing.B) {
 	}
 	o.CloseAfterFlush()
 	<-o.Done()
+}
+
+// Sending to an idle outbox, which starts its writer, allocates nothing.
+func TestSendDoesNotAllocate(t *testing.T) {
+	if bintest.RaceEnabled() {
+		t.Skip("allocation counts mean nothing under -race; make test runs this test in a pass without it")
+	}
+	o := New(discardConn{}, Config{})
+	frame := []byte("frame")
+	for range 100 { // let the queue and the write buffer reach their size
+		o.Send(frame)
+	}
+	for o.pending() > 0 {
+		runtime.Gosched()
+	}
+	allocs := testing.AllocsPerRun(1000, func() {
+		o.Send(frame)
+		for o.pending() > 0 || o.busy() {
+			runtime.Gosched()
+		}
+	})
+	assert.Zero(t, allocs)
+}
+
+func (o *Outbox) busy() bool {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.writing
 }

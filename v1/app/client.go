@@ -48,6 +48,7 @@ type ClientOptions struct {
 func RunClient(opts ClientOptions) {
 	cmd := cli.NewCommand(opts.Name, "<username> [host] [port]", opts.Summary, 1, 3)
 	noColor := cmd.FlagSet.Bool("no-color", false, "do not colour private messages, notices and errors")
+	trace := cmd.FlagSet.Bool("trace", false, "show every message sent and received as it travels (JSON: the line; binary: fields and hex)")
 	cmd.Details = []string{fmt.Sprintf("The host defaults to 127.0.0.1 and the port to %d. Type /help once connected.\n"+
 		"Exit status: 0 after /quit or the end of input, 1 on a connection error,\n"+
 		"2 on a usage error, %d when the server refused the log-in.", proto.DefaultPort, ExitRefused)}
@@ -78,8 +79,9 @@ func RunClient(opts ClientOptions) {
 		Dial: func(ctx context.Context) (net.Conn, error) {
 			return (&net.Dialer{Timeout: DialTimeout}).DialContext(ctx, "tcp", addr)
 		},
-		In:  os.Stdin,
-		Out: os.Stdout,
+		In:    os.Stdin,
+		Out:   os.Stdout,
+		Trace: *trace,
 	}
 	if finish != nil {
 		if err := finish(&cfg, host, port); err != nil {

@@ -46,6 +46,7 @@ type ServerOptions struct {
 func RunServer(opts ServerOptions) {
 	cmd := cli.NewCommand(opts.Name, strings.TrimSpace("[port] "+opts.MoreArgs), opts.Summary, 0, 1+opts.MaxMoreArgs)
 	verbose := cmd.FlagSet.Bool("v", false, "log debug lines too (every message received)")
+	trace := cmd.FlagSet.Bool("trace", false, "print every message received and sent as it travels (JSON: the line; binary: fields and hex)")
 	maxUsers := cmd.FlagSet.Int("max-users", chatserver.DefaultMaxUsers, "users online at most before log-ins are refused (server_full)")
 	cmd.Details = []string{fmt.Sprintf("The port defaults to %d. Stop the server with Ctrl-C: every client is told\n"+
 		"\"%s\" before its connection closes.", proto.DefaultPort, proto.ShutdownMessage)}
@@ -61,9 +62,17 @@ func RunServer(opts ServerOptions) {
 	if *maxUsers < 1 {
 		cmd.Fatal(cli.ExitUsage, errors.New("-max-users must be at least 1"))
 	}
-	logger := logging.New(os.Stdout, *verbose)
+	level := slog.LevelInfo
+	switch {
+	case *trace:
+		level = logging.LevelTrace
+	case *verbose:
+		level = slog.LevelDebug
+	}
+	logger := logging.NewAt(os.Stdout, level)
 	cfg := opts.Config
 	cfg.Logger = logger
+	cfg.Trace = *trace
 	cfg.MaxUsers = *maxUsers
 	var more []string
 	if len(args) > 1 {

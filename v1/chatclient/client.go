@@ -57,6 +57,9 @@ type Config struct {
 	// error is shown (or, for LOGIN, returned from Run, or answered by
 	// asking for another name).
 	Validate func(m *proto.Message) error
+	// Trace shows every message sent and received as it travels: a JSON
+	// line as it is, a binary frame field by field with a hex dump.
+	Trace bool
 	// ExplainError, if set, words an ERROR_MSG from the server for the
 	// user, in place of the server's own text.
 	ExplainError func(m *proto.Message) string
@@ -213,7 +216,9 @@ func (c *Client) login(conn net.Conn, name string) (proto.Decoder, error) {
 	}
 	dec := c.cfg.Codec.NewDecoder(conn, proto.ServerToClient)
 	var m proto.Message
-	if err := dec.Decode(&m); err != nil {
+	err := dec.Decode(&m)
+	c.traceReceived(dec, err)
+	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrNoLoginReply, err)
 	}
 	conn.SetDeadline(time.Time{})
@@ -237,6 +242,9 @@ func (c *Client) send(conn net.Conn, m *proto.Message) error {
 	if err != nil {
 		return err
 	}
+	if c.cfg.Trace {
+		c.show("→ "+proto.TraceFrame(c.cfg.Codec, b, proto.ClientToServer), styleTrace)
+	}
 	_, err = conn.Write(b)
 	return err
 }
@@ -245,11 +253,24 @@ func (c *Client) send(conn net.Conn, m *proto.Message) error {
 func (c *Client) readLoop(dec proto.Decoder) error {
 	var m proto.Message
 	for {
-		if err := dec.Decode(&m); err != nil {
+		err := dec.Decode(&m)
+		c.traceReceived(dec, err)
+		if err != nil {
 			return err
 		}
 		c.display(&m, c.track(&m))
 	}
+}
+
+// traceReceived shows the message just decoded, if tracing, and the
+// decoder can tell its bytes.
+func (c *Client) traceReceived(dec proto.Decoder, err error) {
+	raw, ok := dec.(proto.RawDecoder)
+	var perr *proto.Error
+	if !c.cfg.Trace || !ok || (err != nil && !(errors.As(err, &perr) && !perr.Fatal)) {
+		return
+	}
+	c.show("← "+proto.TraceFrame(c.cfg.Codec, raw.Last(), proto.ServerToClient), styleTrace)
 }
 
 // track updates the client's state from a message: the current room, the

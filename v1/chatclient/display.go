@@ -28,11 +28,12 @@ const (
 	stylePrivate              // [PM from bob] ...
 	styleSystem               // *** ...
 	styleError                // !!! ...
+	styleTrace                // → / ← a message on the wire (--trace)
 )
 
 func (s style) color() string {
 	switch s {
-	case styleOwn:
+	case styleOwn, styleTrace:
 		return colorDim
 	case stylePrivate:
 		return colorMagenta

@@ -29,6 +29,9 @@ type Config struct {
 	// WriteTimeout cuts off a client that takes longer than this to take
 	// one write (default outbox.DefaultWriteTimeout).
 	WriteTimeout time.Duration
+	// Trace logs every frame received and sent (a broadcast once) at
+	// logging.LevelTrace, as the codec describes it.
+	Trace bool
 	// OnBadInput decides how to answer a message that breaks the wire
 	// protocol (see BadInputPolicy); nil is v1's policy, CloseOnBadInput.
 	OnBadInput BadInputPolicy

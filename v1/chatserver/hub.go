@@ -21,6 +21,7 @@ import (
 	"sync"
 
 	"chatlab/chat-v1/proto"
+	"chatlab/shared/logging"
 	"chatlab/shared/server"
 )
 
@@ -114,6 +115,13 @@ func (h *Hub) unregister(s *session) bool {
 	return h.closing
 }
 
+// trace logs a frame crossing the wire. Callers check cfg.Trace first,
+// so that an untraced server spends nothing on it.
+func (h *Hub) trace(arrow, who string, frame []byte, dir proto.Dir) {
+	h.cfg.Logger.Log(context.Background(), logging.LevelTrace,
+		arrow+" "+who+": "+proto.TraceFrame(h.cfg.Codec, frame, dir))
+}
+
 // encode encodes a server-to-client message. The hub only builds
 // well-formed messages, so an error here is a bug.
 func (h *Hub) encode(m *proto.Message) []byte {
@@ -169,7 +177,11 @@ func (h *Hub) announceLocked(r *room, except *session, text string) {
 	if h.closing {
 		return
 	}
-	h.fanOut(r.members, except, h.encode(&proto.Message{Kind: proto.KindSystemMsg, Text: text}))
+	frame := h.encode(&proto.Message{Kind: proto.KindSystemMsg, Text: text})
+	n := h.fanOut(r.members, except, frame)
+	if h.cfg.Trace {
+		h.trace("→", fmt.Sprintf("room %s (%d recipients)", r.name, n), frame, proto.ServerToClient)
+	}
 }
 
 // fanOut queues one encoded frame for every member but except, and returns

@@ -38,7 +38,20 @@ func newSession(h *Hub, conn net.Conn) *session {
 
 // send queues one message for this client.
 func (s *session) send(m *proto.Message) {
-	s.out.Send(s.hub.encode(m))
+	frame := s.hub.encode(m)
+	if s.hub.cfg.Trace {
+		s.hub.trace("→", s.who(), frame, proto.ServerToClient)
+	}
+	s.out.Send(frame)
+}
+
+// who names the client in traces: its user name once logged in, and its
+// address. Only the session's own goroutine calls it.
+func (s *session) who() string {
+	if s.name == "" {
+		return s.conn.RemoteAddr().String()
+	}
+	return s.name + " " + s.conn.RemoteAddr().String()
 }
 
 func (s *session) sendError(code proto.ErrorCode, text string) {
@@ -68,9 +81,16 @@ func (s *session) run() error {
 	h := s.hub
 	s.conn.SetReadDeadline(time.Now().Add(h.cfg.LoginTimeout))
 	dec := h.cfg.Codec.NewDecoder(s.conn, proto.ClientToServer)
+	raw, _ := dec.(proto.RawDecoder)
 	var m proto.Message
 	for {
 		err := dec.Decode(&m)
+		var perr *proto.Error
+		if raw != nil && (err == nil || errors.As(err, &perr) && !perr.Fatal) {
+			if s.hub.cfg.Trace {
+				s.hub.trace("←", s.who(), raw.Last(), proto.ClientToServer)
+			}
+		}
 		if err != nil {
 			var perr *proto.Error
 			switch {
@@ -187,6 +207,9 @@ func (s *session) roomMsg(text string) {
 	r := s.room
 	frame := h.encode(&proto.Message{Kind: proto.KindRoomMsg, Room: r.name, From: s.name, Text: text})
 	n := h.fanOut(r.members, s, frame)
+	if h.cfg.Trace {
+		h.trace("→", fmt.Sprintf("room %s (%d recipients)", r.name, n), frame, proto.ServerToClient)
+	}
 	s.send(&proto.Message{Kind: proto.KindRoomMsgAck, Room: r.name, Recipients: n})
 }
 
@@ -198,7 +221,14 @@ func (s *session) privateMsg(to, text string) {
 	h.mu.RLock()
 	defer h.mu.RUnlock()
 	target := h.users[proto.FoldName(to)]
-	if target == nil || target.out.Send(h.encode(&proto.Message{Kind: proto.KindPrivateMsg, From: s.name, Text: text})) != nil {
+	var frame []byte
+	if target != nil {
+		frame = h.encode(&proto.Message{Kind: proto.KindPrivateMsg, From: s.name, Text: text})
+		if h.cfg.Trace {
+			h.trace("→", target.name, frame, proto.ServerToClient)
+		}
+	}
+	if target == nil || target.out.Send(frame) != nil {
 		s.send(&proto.Message{Kind: proto.KindPrivateMsgDelivery, Status: proto.StatusNoSuchUser, To: to})
 		return
 	}

@@ -20,6 +20,7 @@ func (Codec) NewDecoder(r io.Reader, dir proto.Dir) proto.Decoder {
 type decoder struct {
 	lines *framing.LineReader
 	dir   proto.Dir
+	last  []byte
 }
 
 func (d *decoder) Decode(m *proto.Message) error {
@@ -30,8 +31,12 @@ func (d *decoder) Decode(m *proto.Message) error {
 	if err != nil {
 		return err
 	}
+	d.last = line
 	return Unmarshal(line, d.dir, m)
 }
+
+// Last returns the line decoded last, without its line ending.
+func (d *decoder) Last() []byte { return d.last }
 
 // Unmarshal decodes one line (without its line ending) travelling in
 // direction dir into m. Its errors are *proto.Error: malformed for a line

@@ -8,6 +8,7 @@ package jsonwire
 
 import (
 	"strconv"
+	"strings"
 	"unicode/utf8"
 
 	"chatlab/chat-v1/proto"
@@ -84,6 +85,12 @@ func (Codec) Append(dst []byte, m *proto.Message, dir proto.Dir) ([]byte, error)
 		dst = strconv.AppendUint(dst, uint64(m.Recipients), 10)
 	}
 	return append(dst, "}\n"...), nil
+}
+
+// Trace shows a line as it is, without its line ending: JSON is its own
+// description.
+func (Codec) Trace(frame []byte, _ proto.Dir) string {
+	return strings.TrimRight(string(frame), "\r\n")
 }
 
 // Marshal returns m as one JSON line.

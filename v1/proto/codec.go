@@ -1,6 +1,9 @@
 package proto
 
-import "io"
+import (
+	"fmt"
+	"io"
+)
 
 // Codec is one encoding of the message model: JSON lines or binary frames.
 type Codec interface {
@@ -19,4 +22,25 @@ type Decoder interface {
 	// encoding returns a *Error (fatal or not, as the spec says); the end
 	// of the stream returns io.EOF; a failing stream returns its error.
 	Decode(m *Message) error
+}
+
+// Tracer is implemented by a codec that can describe one of its frames for
+// --trace: a JSON line as it is, a binary frame field by field with a hex
+// dump.
+type Tracer interface {
+	Trace(frame []byte, dir Dir) string
+}
+
+// RawDecoder is implemented by a decoder that can return the bytes of the
+// message it decoded last (valid until the next Decode), for --trace.
+type RawDecoder interface {
+	Last() []byte
+}
+
+// TraceFrame describes frame with c's Tracer, or quotes it if c has none.
+func TraceFrame(c Codec, frame []byte, dir Dir) string {
+	if t, ok := c.(Tracer); ok {
+		return t.Trace(frame, dir)
+	}
+	return fmt.Sprintf("%q", frame)
 }

@@ -156,7 +156,8 @@ func classify(err error, first []byte, overTLS bool) Class {
 }
 
 // classifyLogin tells why the log-in got no proper answer, from the first
-// bytes the server sent.
+// bytes the server sent. (A client never classifies its own encoding this
+// way: it would have understood the answer.)
 func classifyLogin(err error, first []byte) Class {
 	switch {
 	case len(first) == 0 && isTimeout(err):
@@ -168,6 +169,8 @@ func classifyLogin(err error, first []byte) Class {
 		return classNamed("speaks TLS")
 	case bytes.HasPrefix(first, []byte{0x43, 0x50}):
 		return classNamed("speaks binary ChatProto")
+	case bytes.HasPrefix(first, []byte(`{"type":`)):
+		return classNamed("speaks JSON ChatProto")
 	}
 	return classNamed("speaks something else")
 }

@@ -128,6 +128,11 @@ var scenarios = []scenario{
 				'b', 'a', 'd', ' ', 'm', 'a', 'g', 'i', 'c'})
 		}), &diagnosis.Dialer{}, "alice"
 	}},
+	{"a JSON server answering a binary client", "speaks JSON ChatProto", func(t *testing.T) (string, *diagnosis.Dialer, string) {
+		return fakeServer(t, func(c net.Conn) {
+			c.Write([]byte(`{"type":"error_msg","code":"malformed","text":"the line is not a JSON object"}` + "\n"))
+		}), &diagnosis.Dialer{}, "alice"
+	}},
 	{"another program", "speaks something else", func(t *testing.T) (string, *diagnosis.Dialer, string) {
 		return fakeServer(t, func(c net.Conn) { c.Write([]byte("SSH-2.0-OpenSSH_9.2\r\n")) }), &diagnosis.Dialer{}, "alice"
 	}},

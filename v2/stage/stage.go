@@ -1,8 +1,8 @@
 // Package stage assembles v2 from v1's chat and v2's lessons: the server
 // answers bad input and keeps the connection (badinput), the client
 // checks input, explains errors and diagnoses failures (diagnosis); v2-tls
-// wraps both in TLS (tlsjson). The binaries in cmd/ and the tests use it;
-// v3 imports it and swaps the codec.
+// wraps both in TLS (tlsjson). The binaries in cmd/ and the tests use it.
+// A later stage makes its own Stage value with another codec.
 package stage
 
 import (
@@ -20,46 +20,78 @@ import (
 	"chatlab/chat-v1/chatclient"
 	"chatlab/chat-v1/chatserver"
 	"chatlab/chat-v1/jsonwire"
+	"chatlab/chat-v1/proto"
 	"chatlab/chat-v2/badinput"
 	"chatlab/chat-v2/diagnosis"
 	"chatlab/chat-v2/tlsjson"
 	"chatlab/shared/certs"
 )
 
-// ServerConfig is v2's chat server: JSON lines, bad input answered and the
-// connection kept.
-func ServerConfig() chatserver.Config {
-	return chatserver.Config{Codec: jsonwire.Codec{}, OnBadInput: badinput.JSON.Answer}
+// Stage is a stage built on v2's lessons: its name, its encoding, how its
+// server teaches about bad input, and what its binaries say of themselves.
+type Stage struct {
+	Name          string // "v2"
+	Codec         proto.Codec
+	Teacher       badinput.Teacher
+	ServerSummary string
+	ClientSummary string
 }
 
+// V2 is stage v2: JSON lines.
+var V2 = Stage{
+	Name:          "v2",
+	Codec:         jsonwire.Codec{},
+	Teacher:       badinput.JSON,
+	ServerSummary: "ChatProto v2 server: JSON chat over TCP; bad input is answered, not punished.",
+	ClientSummary: "ChatProto v2 client: JSON chat that tells you what went wrong and what to do.",
+}
+
+// ServerConfig is v2's chat server: JSON lines, bad input answered and the
+// connection kept.
+func ServerConfig() chatserver.Config { return V2.ServerConfig() }
+
 // ServerOptions describe server-v2 or, withTLS, server-v2-tls.
-func ServerOptions(withTLS bool) app.ServerOptions {
+func ServerOptions(withTLS bool) app.ServerOptions { return V2.ServerOptions(withTLS) }
+
+// ClientOptions describe client-v2 or, withTLS, client-v2-tls.
+func ClientOptions(withTLS bool) app.ClientOptions { return V2.ClientOptions(withTLS) }
+
+// ServerConfig is the stage's chat server: its codec, bad input answered
+// and the connection kept.
+func (s Stage) ServerConfig() chatserver.Config {
+	return chatserver.Config{Codec: s.Codec, OnBadInput: s.Teacher.Answer}
+}
+
+// ServerOptions describe the stage's server binary or, withTLS, its TLS
+// variant (NAME-tls).
+func (s Stage) ServerOptions(withTLS bool) app.ServerOptions {
 	opts := app.ServerOptions{
-		Name:    "server-v2",
-		Summary: "ChatProto v2 server: JSON chat over TCP; bad input is answered, not punished.",
-		Stage:   "v2",
-		Config:  ServerConfig(),
+		Name:    "server-" + s.Name,
+		Summary: s.ServerSummary,
+		Stage:   s.Name,
+		Config:  s.ServerConfig(),
 	}
 	if withTLS {
-		opts.Name, opts.Stage = "server-v2-tls", "v2-tls"
-		opts.Summary = "ChatProto v2 over TLS: the same JSON chat, encrypted (for the bandwidth comparison)."
+		opts.Name, opts.Stage = opts.Name+"-tls", s.Name+"-tls"
+		opts.Summary = strings.TrimSuffix(s.ServerSummary, ".") + ", over TLS."
 		opts.MoreArgs, opts.MaxMoreArgs = "[certfile] [keyfile]", 2
 		opts.Wrap = tlsjson.Wrap
 	}
 	return opts
 }
 
-// ClientOptions describe client-v2 or, withTLS, client-v2-tls.
-func ClientOptions(withTLS bool) app.ClientOptions {
-	d := &diagnosis.Dialer{Stage: "v2"}
-	name, summary := "client-v2", "ChatProto v2 client: JSON chat that tells you what went wrong and what to do."
+// ClientOptions describe the stage's client binary or, withTLS, its TLS
+// variant.
+func (s Stage) ClientOptions(withTLS bool) app.ClientOptions {
+	d := &diagnosis.Dialer{Stage: s.Name}
+	name, summary := "client-"+s.Name, s.ClientSummary
 	if withTLS {
-		name, summary = "client-v2-tls", "ChatProto v2 client over TLS (for the bandwidth comparison)."
+		name, summary = name+"-tls", strings.TrimSuffix(s.ClientSummary, ".")+", over TLS."
 	}
 	return app.ClientOptions{
 		Name:    name,
 		Summary: summary,
-		Codec:   jsonwire.Codec{},
+		Codec:   s.Codec,
 		Details: []string{
 			"The host defaults to 127.0.0.1 and the port to 5555. Type /help once connected.",
 			exitStatuses(),

@@ -1,0 +1,40 @@
+package stage_test
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+
+	"chatlab/chat-v2/diagnosis"
+	"chatlab/shared/bintest"
+)
+
+func TestMain(m *testing.M) { bintest.Main(m) }
+
+func TestBinaries(t *testing.T) {
+	b := bintest.Build(t, "../cmd/server", "../cmd/client", "../../v2/cmd/client", "../../v2/cmd/server")
+	server, client, clientV2, serverV2 := b[0], b[1], b[2], b[3]
+	srv := bintest.StartServer(t, server, "0")
+
+	t.Run("a session, traced", func(t *testing.T) {
+		out, status := bintest.Run(t, "hi\n/rooms\n", client, "--trace", "alice", "127.0.0.1", srv.Port)
+		assert.Equal(t, 0, status, out)
+		assert.Contains(t, out, "→ LOGIN C→S, 15 bytes")
+		assert.Contains(t, out, "00000000  43 50 01 01 00 00 00 00  06 05 61 6c 69 63 65     |CP........alice|")
+		assert.Contains(t, out, "← ROOM_MSG_ACK S→C, 21 bytes")
+		assert.Contains(t, out, "[general] alice: hi  (to 0 users)")
+		assert.Contains(t, out, "*** 1 room: general (1)")
+	})
+	t.Run("a JSON client at the binary server", func(t *testing.T) {
+		out, status := bintest.Run(t, "", clientV2, "bob", "127.0.0.1", srv.Port)
+		assert.Equal(t, diagnosis.ExitWrongProtocol, status, out)
+		assert.Contains(t, out, "answered in binary ChatProto (v3 or v4)")
+	})
+	t.Run("the binary client at a JSON server", func(t *testing.T) {
+		json := bintest.StartServer(t, serverV2, "0")
+		// bob's LOGIN frame holds no newline: the JSON server waits for
+		// the end of the line, and the log-in times out.
+		out, status := bintest.Run(t, "", client, "--timeout", "300ms", "bob", "127.0.0.1", json.Port)
+		assert.Equal(t, diagnosis.ExitLoginTimeout, status, out)
+	})
+}
