@@ -15,14 +15,17 @@ KEY         ?= $(BIN)/server.key
 
 # Every stage with a server and a client; the folder its cmd/ lives in (or
 # the packages of its binaries); what make passes besides NAME/HOST/PORT.
-STAGES      := v1 v2 v2-tls v3
+STAGES      := v1 v2 v2-tls v3 v4
 DIR_v1      := v1
 DIR_v2      := v2
 DIR_v3      := v3
+DIR_v4      := v4
 SERVER_PKG_v2-tls  := v2/cmd/server-tls
 CLIENT_PKG_v2-tls  := v2/cmd/client-tls
 SERVER_ARGS_v2-tls  = $(or $(PORT),5555) $(CERT) $(KEY)
 CLIENT_FLAGS_v2-tls = --ca $(CERT)
+SERVER_ARGS_v4      = $(or $(PORT),5555) $(CERT) $(KEY)
+CLIENT_FLAGS_v4     = --ca $(CERT)
 
 # Every Go module of the workspace.
 MODULES     := $(sort $(patsubst ./%/go.mod,%,$(shell find . -name go.mod -not -path './bin/*')))

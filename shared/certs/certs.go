@@ -158,3 +158,20 @@ func Pool(file string) (*x509.CertPool, error) {
 	}
 	return pool, nil
 }
+
+// MinTLSVersion is the oldest TLS version the stages accept, either side.
+const MinTLSVersion = tls.VersionTLS12
+
+// ClientTLS is a client's TLS configuration for host: it trusts the
+// certificates in caFile and checks the host name; with insecure it checks
+// nothing (for tests only).
+func ClientTLS(host, caFile string, insecure bool) (*tls.Config, error) {
+	if insecure {
+		return &tls.Config{InsecureSkipVerify: true, MinVersion: MinTLSVersion}, nil
+	}
+	pool, err := Pool(caFile)
+	if err != nil {
+		return nil, fmt.Errorf("--ca: %w (start the TLS server once to generate it, or give --insecure)", err)
+	}
+	return &tls.Config{RootCAs: pool, ServerName: host, MinVersion: MinTLSVersion}, nil
+}

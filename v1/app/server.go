@@ -38,6 +38,10 @@ type ServerOptions struct {
 	// Wrap, if set, wraps the TCP listener (in TLS, say), given the
 	// positional arguments after the port.
 	Wrap func(l net.Listener, args []string, log *slog.Logger) (net.Listener, error)
+	// Handler, if set, wraps the chat server's connection handler, given
+	// the positional arguments after the port: v4 runs each TLS handshake
+	// there, on the connection's own goroutine.
+	Handler func(next server.Handler, args []string, log *slog.Logger) (server.Handler, error)
 }
 
 // RunServer is a server binary's main: `server [port]`. It binds
@@ -87,13 +91,18 @@ func RunServer(opts ServerOptions) {
 			cmd.Fatal(cli.ExitError, err)
 		}
 	}
-	if err := serve(context.Background(), cfg, l, logger); err != nil {
+	srv := chatserver.New(cfg)
+	if opts.Handler != nil {
+		if srv.Handler, err = opts.Handler(srv.Handler, more, logger); err != nil {
+			cmd.Fatal(cli.ExitError, err)
+		}
+	}
+	if err := serve(context.Background(), srv, l, logger); err != nil {
 		cmd.Fatal(cli.ExitError, err)
 	}
 }
 
-func serve(ctx context.Context, cfg chatserver.Config, l net.Listener, logger *slog.Logger) error {
-	srv := chatserver.New(cfg)
+func serve(ctx context.Context, srv *server.Server, l net.Listener, logger *slog.Logger) error {
 	_, port, _ := net.SplitHostPort(l.Addr().String())
 	logger.Info("Server started on 0.0.0.0:" + port)
 	logger.Info("Waiting for connections...")

@@ -57,6 +57,9 @@ type Config struct {
 	// error is shown (or, for LOGIN, returned from Run, or answered by
 	// asking for another name).
 	Validate func(m *proto.Message) error
+	// About, if set, gives lines to show about each new connection, before
+	// the log-in (v4: the TLS version, cipher suite and certificate).
+	About func(conn net.Conn) []string
 	// Trace shows every message sent and received as it travels: a JSON
 	// line as it is, a binary frame field by field with a hex dump.
 	Trace bool
@@ -186,6 +189,11 @@ func (c *Client) dialAndLogin(ctx context.Context, name string) (net.Conn, proto
 	conn, err := c.cfg.Dial(ctx)
 	if err != nil {
 		return nil, nil, err
+	}
+	if c.cfg.About != nil {
+		for _, line := range c.cfg.About(conn) {
+			c.show("*** "+line, styleSystem)
+		}
 	}
 	dec, err := c.login(conn, name)
 	if err != nil {

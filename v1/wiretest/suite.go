@@ -86,10 +86,27 @@ func testUsernamesUniqueIgnoringCase(t *testing.T, env Env) {
 	}
 	// The first alice was not disturbed and saw nobody come or go.
 	Sync(t, alice)
-	// Once she leaves, the name is free again in any case.
+	// Once she leaves, the name is free again in any case. (Her session
+	// ends a moment after her connection: try until it has.)
 	alice.Raw.Close()
 	waitUntilOffline(t, srv.Login("bob"), "alice")
-	srv.Login("ALICE")
+	eventually(t, "the name alice to be free", func() bool {
+		c := srv.Dial()
+		c.Send(proto.Message{Kind: proto.KindLogin, Username: "ALICE"})
+		return c.Next().Kind == proto.KindLoginAck
+	})
+}
+
+// eventually asks until cond holds, failing after chattest.Timeout. Each
+// call of cond must wait for an answer from the server: that is the pace.
+func eventually(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(chattest.Timeout)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("waited %v for %s", chattest.Timeout, what)
+		}
+	}
 }
 
 // waitUntilOffline waits until the server has let name go, asking through
@@ -258,7 +275,10 @@ func testRoomsComeAndGo(t *testing.T, env Env) {
 	bob.Expect("alice leaving", System("alice left tech"))
 	bob.Raw.Close() // tech's last member goes
 	waitUntilOffline(t, alice, "bob")
-	assert.Equal(t, []proto.RoomInfo{{Name: "general", Members: 1}}, Sync(t, alice).Rooms, "an empty room disappears")
+	eventually(t, "an empty room to disappear", func() bool {
+		return len(Sync(t, alice).Rooms) == 1
+	})
+	assert.Equal(t, []proto.RoomInfo{{Name: "general", Members: 1}}, Sync(t, alice).Rooms)
 }
 
 func testPrivateMessage(t *testing.T, env Env) {

@@ -6,6 +6,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
+	"io"
 	"net"
 	"os"
 	"sync"
@@ -49,11 +50,27 @@ func (d *Dialer) Dial(ctx context.Context, addr string) (net.Conn, error) {
 	d.first = nil
 	d.mu.Unlock()
 	conn := net.Conn(&recorder{Conn: raw, d: d})
-	if d.TLS != nil {
-		conn = tls.Client(conn, d.TLS)
+	if d.TLS == nil {
+		return conn, nil
 	}
-	return conn, nil
+	// The handshake runs here, within the time limit, so that a server
+	// that never answers it is told apart from one that never answers
+	// the log-in.
+	tc := tls.Client(conn, d.TLS)
+	hctx, cancel := context.WithTimeout(ctx, nd.Timeout)
+	defer cancel()
+	if err := tc.HandshakeContext(hctx); err != nil {
+		raw.Close()
+		return nil, &HandshakeError{Err: err}
+	}
+	return tc, nil
 }
+
+// HandshakeError is a failed TLS handshake.
+type HandshakeError struct{ Err error }
+
+func (e *HandshakeError) Error() string { return "TLS handshake: " + e.Err.Error() }
+func (e *HandshakeError) Unwrap() error { return e.Err }
 
 // recorder keeps the first bytes read from a connection.
 type recorder struct {
@@ -139,6 +156,10 @@ func classify(err error, first []byte, overTLS bool) Class {
 		return classNamed("TLS: certificate expired")
 	case errors.As(err, &certErr), errors.As(err, &alertErr), overTLS && isRemoteAlert(err):
 		return classNamed("TLS: handshake failed")
+	case errors.As(err, new(*HandshakeError)) && (isTimeout(err) || errors.Is(err, context.DeadlineExceeded)):
+		return classNamed("TLS: no handshake")
+	case errors.As(err, new(*HandshakeError)) && isClosed(err):
+		return classNamed("TLS: not a TLS server")
 	case errors.Is(err, chatclient.ErrNoLoginReply):
 		if overTLS && len(first) == 0 && isTimeout(err) {
 			return classNamed("TLS: no handshake")
@@ -185,6 +206,11 @@ func isRemoteAlert(err error) bool {
 func isTimeout(err error) bool {
 	var ne net.Error
 	return errors.Is(err, os.ErrDeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout())
+}
+
+// isClosed reports whether err says the peer ended the connection.
+func isClosed(err error) bool {
+	return errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || isReset(err)
 }
 
 func isReset(err error) bool {

@@ -141,7 +141,7 @@ var scenarios = []scenario{
 		return v2Server(t, chatserver.Config{}), &diagnosis.Dialer{TLS: trustOnly(t, certFile)}, "alice"
 	}},
 	{"TLS to a listener that never answers", "TLS: no handshake", func(t *testing.T) (string, *diagnosis.Dialer, string) {
-		return chattest.SilentListener(t), &diagnosis.Dialer{TLS: &tls.Config{ServerName: "localhost"}}, "alice"
+		return chattest.SilentListener(t), &diagnosis.Dialer{Timeout: shortWait, TLS: &tls.Config{ServerName: "localhost"}}, "alice"
 	}},
 	{"a certificate from an unknown authority", "TLS: certificate not trusted", func(t *testing.T) (string, *diagnosis.Dialer, string) {
 		addr, _ := tlsServer(t, "127.0.0.1", time.Now().Add(-time.Hour), time.Now().Add(time.Hour))

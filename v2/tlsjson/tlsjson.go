@@ -5,7 +5,6 @@ package tlsjson
 
 import (
 	"crypto/tls"
-	"fmt"
 	"log/slog"
 	"net"
 
@@ -13,7 +12,7 @@ import (
 )
 
 // MinVersion is the oldest TLS version either side accepts.
-const MinVersion = tls.VersionTLS12
+const MinVersion = certs.MinTLSVersion
 
 // Wrap is an app.ServerOptions.Wrap: it loads the certificate and key
 // named by args ([certfile] [keyfile], default server.crt and server.key),
@@ -38,16 +37,7 @@ func Wrap(l net.Listener, args []string, log *slog.Logger) (net.Listener, error)
 	return tls.NewListener(l, &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: MinVersion}), nil
 }
 
-// ClientConfig is the client's TLS configuration for host: it trusts the
-// certificates in caFile and checks the host name, or, if insecure, checks
-// nothing.
+// ClientConfig is the client's TLS configuration: see certs.ClientTLS.
 func ClientConfig(host, caFile string, insecure bool) (*tls.Config, error) {
-	if insecure {
-		return &tls.Config{InsecureSkipVerify: true, MinVersion: MinVersion}, nil
-	}
-	pool, err := certs.Pool(caFile)
-	if err != nil {
-		return nil, fmt.Errorf("--ca: %w (start the TLS server once to generate it, or give --insecure)", err)
-	}
-	return &tls.Config{RootCAs: pool, ServerName: host, MinVersion: MinVersion}, nil
+	return certs.ClientTLS(host, caFile, insecure)
 }
