@@ -1,6 +1,7 @@
 package stage_test
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -24,6 +25,25 @@ func TestBinaries(t *testing.T) {
 		assert.Contains(t, out, "← ROOM_MSG_ACK S→C, 21 bytes")
 		assert.Contains(t, out, "[general] alice: hi  (to 0 users)")
 		assert.Contains(t, out, "*** 1 room: general (1)")
+	})
+	t.Run("every command and alias", func(t *testing.T) {
+		input := "/join a\n/j b\n/msg alice 1\n/m alice 2\n/pm alice 3\n/dm alice 4\n/whisper alice 5\n" +
+			"/users\n/who\n/list\n/rooms\n/r\n/help\n/h\n/?\nplain text\n/quit\nnot sent\n"
+		out, status := bintest.Run(t, input, client, "alice", "127.0.0.1", srv.Port)
+		assert.Equal(t, 0, status, out)
+		for _, want := range []string{
+			"*** you are now in a (a new room)", "*** you are now in b (a new room)",
+			"*** 1 user in b: alice", "*** 2 rooms: b (1), general (0)",
+			"Type a message and press Enter to send it to your room. Commands:",
+			"[b] alice: plain text  (to 0 users)",
+		} {
+			assert.Contains(t, out, want)
+		}
+		assert.Equal(t, 5, strings.Count(out, "[PM to alice]"), "five private messages to oneself, each delivered")
+		assert.Equal(t, 5, strings.Count(out, "[PM from alice]"))
+		assert.Equal(t, 3, strings.Count(out, "*** 1 user in b: alice"), "/users, /who, /list")
+		assert.Equal(t, 3, strings.Count(out, "Commands:"), "/help, /h, /?")
+		assert.NotContains(t, out, "not sent")
 	})
 	t.Run("a JSON client at the binary server", func(t *testing.T) {
 		out, status := bintest.Run(t, "", clientV2, "bob", "127.0.0.1", srv.Port)
