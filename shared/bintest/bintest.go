@@ -114,6 +114,17 @@ var startLine = regexp.MustCompile(`^\[INFO\] Server started on 0\.0\.0\.0:(\d+)
 // process is killed at cleanup if it is still running.
 func StartServer(t testing.TB, bin string, args ...string) *Server {
 	t.Helper()
+	s := StartMatching(t, startLine, bin, args...)
+	if second := s.NextLine(t); second != "[INFO] Waiting for connections..." {
+		t.Fatalf("second start-up line %q, want %q", second, "[INFO] Waiting for connections...")
+	}
+	return s
+}
+
+// StartMatching runs a server binary whose start-up line matches ready,
+// whose first group is the port it listens on.
+func StartMatching(t testing.TB, ready *regexp.Regexp, bin string, args ...string) *Server {
+	t.Helper()
 	cmd := exec.Command(bin, args...)
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
@@ -139,16 +150,12 @@ func StartServer(t testing.TB, bin string, args ...string) *Server {
 	})
 	for {
 		line := s.NextLine(t)
-		if m := startLine.FindStringSubmatch(line); m != nil {
+		if m := ready.FindStringSubmatch(line); m != nil {
 			s.Port = m[1]
-			break
+			return s
 		}
 		s.Before = append(s.Before, line)
 	}
-	if second := s.NextLine(t); second != "[INFO] Waiting for connections..." {
-		t.Fatalf("second start-up line %q, want %q", second, "[INFO] Waiting for connections...")
-	}
-	return s
 }
 
 // Addr is the server's address on 127.0.0.1.

@@ -6,3 +6,12 @@ import "errors"
 // its line ending, is longer than the reader's limit. The stream is out of
 // step after it: the caller should treat it as fatal.
 var ErrLineTooLong = errors.New("line too long")
+
+var (
+	// ErrObjectTooLarge is returned by JSONReader.Next for an object over
+	// the reader's limit. Fatal: the stream is out of step after it.
+	ErrObjectTooLarge = errors.New("JSON object too large")
+	// ErrNotObject is returned by JSONReader.Next for bytes that do not
+	// start an object; they were skipped, and the stream is in step.
+	ErrNotObject = errors.New("not a JSON object")
+)

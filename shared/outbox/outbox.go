@@ -42,6 +42,14 @@ type Conn interface {
 type Config struct {
 	MaxBytes     int
 	WriteTimeout time.Duration
+	// OnePerWrite writes each frame with a write of its own instead of
+	// coalescing the queue. It costs system calls; it helps peers that
+	// read a message per recv() (the original ClassChat clients).
+	OnePerWrite bool
+	// Gap, with OnePerWrite, pauses between the writes of frames queued
+	// together, so that such a peer's recv() gets one at a time. The
+	// pause is the writer's: senders never wait for it.
+	Gap time.Duration
 }
 
 // Outbox is the outbound side of one connection.
@@ -49,6 +57,8 @@ type Outbox struct {
 	conn         Conn
 	maxBytes     int
 	writeTimeout time.Duration
+	onePerWrite  bool
+	gap          time.Duration
 	done         chan struct{}
 	// writeFn is o.write, made once: `go o.write()` would allocate a
 	// closure at every start of the writer, that is per delivery when
@@ -79,6 +89,8 @@ func New(conn Conn, cfg Config) *Outbox {
 		conn:         conn,
 		maxBytes:     cfg.MaxBytes,
 		writeTimeout: cfg.WriteTimeout,
+		onePerWrite:  cfg.OnePerWrite,
+		gap:          cfg.Gap,
 		done:         make(chan struct{}),
 	}
 	o.writeFn = o.write
@@ -182,18 +194,31 @@ func (o *Outbox) write() {
 		o.queued = 0
 		o.mu.Unlock()
 
-		out := batch[0]
-		if len(batch) > 1 {
-			buf := (*bufp)[:0]
-			for _, f := range batch {
-				buf = append(buf, f...)
+		var err error
+		if o.onePerWrite {
+			for i, f := range batch {
+				if i > 0 && o.gap > 0 {
+					time.Sleep(o.gap)
+				}
+				o.conn.SetWriteDeadline(time.Now().Add(o.writeTimeout))
+				if _, err = o.conn.Write(f); err != nil {
+					break
+				}
 			}
-			*bufp = buf
-			out = buf
+		} else {
+			out := batch[0]
+			if len(batch) > 1 {
+				buf := (*bufp)[:0]
+				for _, f := range batch {
+					buf = append(buf, f...)
+				}
+				*bufp = buf
+				out = buf
+			}
+			o.conn.SetWriteDeadline(time.Now().Add(o.writeTimeout))
+			_, err = o.conn.Write(out)
 		}
 		clear(batch)
-		o.conn.SetWriteDeadline(time.Now().Add(o.writeTimeout))
-		_, err := o.conn.Write(out)
 
 		o.mu.Lock()
 		if !o.closed && o.spare == nil {

@@ -114,6 +114,20 @@ func TestQueuedFramesAreCoalescedIntoOneWrite(t *testing.T) {
 	assert.Equal(t, []string{"one;", "two;three;four;"}, g.writes)
 }
 
+func TestOnePerWrite(t *testing.T) {
+	g := newGatedConn()
+	o := New(g, Config{OnePerWrite: true})
+	require.NoError(t, o.Send([]byte("one;")))
+	<-g.entered
+	for _, f := range []string{"two;", "three;"} {
+		require.NoError(t, o.Send([]byte(f)))
+	}
+	close(g.release)
+	o.CloseAfterFlush()
+	waitDone(t, o)
+	assert.Equal(t, []string{"one;", "two;", "three;"}, g.writes)
+}
+
 // A peer that never reads fills the kernel buffers and then the queue; the
 // outbox cuts it off instead of blocking the sender.
 func TestSlowConsumerIsCutOff(t *testing.T) {

@@ -324,3 +324,18 @@ func currentLayout() layout {
 	}
 	return layout{rows: rows, cols: cols}
 }
+
+// Stdio returns where a program reads typed lines and writes display
+// lines: the Console when both standard input and output are terminals
+// (interactive is then true), else plain standard input and output. Call
+// closeFn before exiting to restore the terminal.
+func Stdio(opts Options) (in io.Reader, out io.Writer, interactive bool, closeFn func(), err error) {
+	if !IsTerminal() {
+		return os.Stdin, os.Stdout, false, func() {}, nil
+	}
+	c, err := Open(opts)
+	if err != nil {
+		return nil, nil, false, nil, err
+	}
+	return c, c, true, func() { c.Close() }, nil
+}

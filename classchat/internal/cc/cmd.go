@@ -1,0 +1,69 @@
+package cc
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"os/signal"
+	"strconv"
+	"syscall"
+
+	"chatlab/shared/cli"
+)
+
+// ServerCommand parses `NAME [port]` (with -host to listen elsewhere than
+// 127.0.0.1), listens, and returns the listener. It exits with a clear
+// message if the address is taken.
+func ServerCommand(name, summary string, details ...string) (net.Listener, *cli.Command) {
+	cmd := cli.NewCommand(name, "[port]", summary, 0, 1)
+	host := cmd.FlagSet.String("host", DefaultHost, "address to listen on")
+	cmd.Details = append([]string{fmt.Sprintf("The port defaults to %d.", DefaultPort)}, details...)
+	args := cmd.Parse(os.Args[1:])
+	port := DefaultPort
+	if len(args) == 1 {
+		p, err := cli.Port(args[0])
+		if err != nil {
+			cmd.Fatal(cli.ExitUsage, err)
+		}
+		port = p
+	}
+	addr := net.JoinHostPort(*host, strconv.Itoa(port))
+	l, err := net.Listen("tcp", addr)
+	if errors.Is(err, syscall.EADDRINUSE) {
+		cmd.Fatal(cli.ExitError, fmt.Errorf("%s is already in use (is another server running?); stop it, or give another port", addr))
+	}
+	if err != nil {
+		cmd.Fatal(cli.ExitError, err)
+	}
+	return l, cmd
+}
+
+// ClientCommand parses `NAME [flags] [host] [port]` and returns the
+// server's address. register adds the client's own flags.
+func ClientCommand(name, summary string, register func(*cli.Command), details ...string) (string, *cli.Command) {
+	cmd := cli.NewCommand(name, "[host] [port]", summary, 0, 2)
+	if register != nil {
+		register(cmd)
+	}
+	cmd.Details = append([]string{fmt.Sprintf("The host defaults to %s and the port to %d.", DefaultHost, DefaultPort)}, details...)
+	args := cmd.Parse(os.Args[1:])
+	host, port := DefaultHost, DefaultPort
+	if len(args) > 0 {
+		host = args[0]
+	}
+	if len(args) > 1 {
+		p, err := cli.Port(args[1])
+		if err != nil {
+			cmd.Fatal(cli.ExitUsage, err)
+		}
+		port = p
+	}
+	return net.JoinHostPort(host, strconv.Itoa(port)), cmd
+}
+
+// SignalContext is cancelled on SIGINT or SIGTERM.
+func SignalContext() (context.Context, context.CancelFunc) {
+	return signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+}

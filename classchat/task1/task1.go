@@ -1,0 +1,130 @@
+// Package task1 is ClassChat's first task: one server, one client, and a
+// person at each end. Each side greets, then relays lines both ways until
+// either types exit. The client and the server operator each need to wait
+// for two things at once (what they type, and what arrives), and here each
+// does it the simplest way: one goroutine per direction. (Task 2 does it
+// with one thread and poll(2).)
+package task1
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"io"
+	"net"
+	"strings"
+	"time"
+
+	"chatlab/classchat/internal/cc"
+	"chatlab/shared/framing"
+)
+
+// lastWords is how long a side that typed exit waits for the other's
+// last lines.
+const lastWords = 2 * time.Second
+
+// Greeting is the acknowledgment the server sends a client on connection.
+const Greeting = "Connection established. Welcome to ClassChat Server!"
+
+// Serve accepts one client on l (then closes l: task 1 serves one client),
+// sends it the greeting, and relays lines between it and the operator,
+// who types on op and reads out, until either types exit, the client goes
+// away, the operator's input ends, or ctx ends.
+func Serve(ctx context.Context, l net.Listener, op io.Reader, out io.Writer) error {
+	stop := context.AfterFunc(ctx, func() { l.Close() })
+	conn, err := l.Accept()
+	stop()
+	l.Close()
+	if err != nil {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		return err
+	}
+	defer conn.Close()
+	d := cc.NewDisplay(out)
+	d.Printf("[SERVER] Client connected from %s", conn.RemoteAddr())
+	if err := cc.WriteLine(conn, Greeting); err != nil {
+		return err
+	}
+	d.Println("[SERVER] Acknowledgment sent. Type a line to send it; 'exit' to quit.")
+	return relay(ctx, conn, op, d, "[CLIENT] ", "Client")
+}
+
+// Chat is the client's side: it relays lines between the server on conn
+// and the user, who types on in and reads out, until either types exit,
+// the server goes away, the user's input ends, or ctx ends.
+func Chat(ctx context.Context, conn net.Conn, in io.Reader, out io.Writer) error {
+	return relay(ctx, conn, in, cc.NewDisplay(out), "", "Server")
+}
+
+// relay runs the two directions: a goroutine shows what arrives on conn
+// (each line after prefix), while this one sends what is typed.
+func relay(ctx context.Context, conn net.Conn, typed io.Reader, d *cc.Display, prefix, peer string) error {
+	stop := context.AfterFunc(ctx, func() { conn.Close() })
+	defer stop()
+	defer conn.Close() // the session is over either way
+
+	received := make(chan error, 1)
+	go func() {
+		lines := framing.NewLineReader(conn, cc.MaxLine)
+		for {
+			line, err := lines.ReadLine()
+			if err != nil {
+				received <- err
+				return
+			}
+			d.Println(prefix + string(line))
+			if cc.IsExit(string(line)) {
+				d.Printf("[%s typed exit]", peer)
+				received <- nil
+				return
+			}
+		}
+	}()
+
+	sent := make(chan error, 1)
+	go func() {
+		in := bufio.NewScanner(typed)
+		in.Buffer(make([]byte, cc.MaxLine), cc.MaxLine)
+		for in.Scan() {
+			line := strings.TrimRight(in.Text(), "\r")
+			if line == "" {
+				continue
+			}
+			if err := cc.WriteLine(conn, line); err != nil {
+				sent <- err
+				return
+			}
+			if cc.IsExit(line) {
+				sent <- nil
+				return
+			}
+		}
+		// The end of input ends the session as exit does.
+		sent <- cc.WriteLine(conn, cc.Exit)
+	}()
+
+	select {
+	case err := <-received:
+		if errors.Is(err, io.EOF) {
+			d.Printf("[%s closed the connection]", peer)
+			return nil
+		}
+		if errors.Is(err, framing.ErrLineTooLong) {
+			d.Printf("[%s sent a line over %d bytes; closing]", peer, cc.MaxLine)
+		}
+		return err
+	case err := <-sent:
+		// Let the other side answer (the task 3 server says goodbye) and
+		// close, for a little while.
+		if hc, ok := conn.(interface{ CloseWrite() error }); ok {
+			hc.CloseWrite()
+			select {
+			case <-received:
+			case <-time.After(lastWords):
+			}
+		}
+		return err
+	}
+}

@@ -1,0 +1,107 @@
+package task1_test
+
+import (
+	"io"
+	"net"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"chatlab/classchat/internal/cc"
+	"chatlab/classchat/task1"
+)
+
+type side struct {
+	typing *io.PipeWriter
+	screen *cc.Screen
+	done   chan error
+}
+
+func (s *side) say(t *testing.T, line string) {
+	t.Helper()
+	_, err := io.WriteString(s.typing, line+"\n")
+	require.NoError(t, err)
+}
+
+func (s *side) wait(t *testing.T) error {
+	t.Helper()
+	select {
+	case err := <-s.done:
+		return err
+	case <-time.After(5 * time.Second):
+		t.Fatal("the session did not end")
+		return nil
+	}
+}
+
+// session starts a task 1 server and a client connected to it, each with a
+// person typing on a pipe and a screen.
+func session(t *testing.T) (server, client *side) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	opIn, opTyping := io.Pipe()
+	server = &side{typing: opTyping, screen: cc.NewScreen(), done: make(chan error, 1)}
+	go func() { server.done <- task1.Serve(t.Context(), l, opIn, server.screen) }()
+
+	conn, err := net.Dial("tcp", l.Addr().String())
+	require.NoError(t, err)
+	t.Cleanup(func() { conn.Close(); opTyping.Close() })
+	in, typing := io.Pipe()
+	client = &side{typing: typing, screen: cc.NewScreen(), done: make(chan error, 1)}
+	go func() { client.done <- task1.Chat(t.Context(), conn, in, client.screen) }()
+	t.Cleanup(func() { typing.Close() })
+	return server, client
+}
+
+func TestBothSidesTalkAndTheClientLeaves(t *testing.T) {
+	server, client := session(t)
+	client.screen.WaitLine(t, task1.Greeting)
+	client.say(t, "hello, server")
+	server.screen.WaitLine(t, "[CLIENT] hello, server")
+	server.say(t, "hello, client")
+	client.screen.WaitLine(t, "hello, client")
+	client.say(t, "exit")
+	server.screen.WaitLine(t, "[Client typed exit]")
+	assert.NoError(t, server.wait(t))
+	assert.NoError(t, client.wait(t))
+}
+
+func TestTheOperatorEndsIt(t *testing.T) {
+	server, client := session(t)
+	client.screen.WaitLine(t, task1.Greeting)
+	server.say(t, "EXIT")
+	client.screen.WaitLine(t, "[Server typed exit]")
+	assert.NoError(t, client.wait(t))
+	assert.NoError(t, server.wait(t))
+}
+
+// The end of the client's input ends the session as exit does.
+func TestEndOfInput(t *testing.T) {
+	server, client := session(t)
+	client.screen.WaitLine(t, task1.Greeting)
+	client.typing.Close()
+	server.screen.WaitLine(t, "[CLIENT] exit")
+	assert.NoError(t, server.wait(t))
+	assert.NoError(t, client.wait(t))
+}
+
+// Task 1 serves one client: a second one is not accepted.
+func TestOneClientOnly(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	addr := l.Addr().String()
+	opIn, opTyping := io.Pipe()
+	t.Cleanup(func() { opTyping.Close() })
+	done := make(chan error, 1)
+	go func() { done <- task1.Serve(t.Context(), l, opIn, io.Discard) }()
+	first, err := net.Dial("tcp", addr)
+	require.NoError(t, err)
+	defer first.Close()
+	first.SetReadDeadline(time.Now().Add(5 * time.Second))
+	_, err = first.Read(make([]byte, 10)) // the greeting: the server has accepted
+	require.NoError(t, err)
+	_, err = net.Dial("tcp", addr)
+	assert.Error(t, err, "the listener is closed once the client is in")
+}

@@ -1,0 +1,155 @@
+// Package task3 is ClassChat's third task: one server, many clients, a
+// goroutine for each, and a registry of the clients behind a lock. Every
+// client gets an id; arrivals and departures are announced to the others;
+// a line from one client is acknowledged to it and broadcast to the
+// others; exit is answered with goodbye.
+//
+// The registry's lock guards only the registry: a broadcast copies the
+// list of recipients under the lock and sends after releasing it, through
+// each client's outbox (chatlab/shared/outbox), which never blocks. One
+// slow client can therefore never stall the others, as it could in the
+// original, which sent while holding the lock.
+package task3
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"strings"
+	"sync"
+
+	"chatlab/classchat/internal/cc"
+	"chatlab/shared/framing"
+	"chatlab/shared/outbox"
+	"chatlab/shared/server"
+)
+
+// Texts the server sends, as the original's.
+const (
+	WelcomeFormat = "Welcome to ClassChat! You are Client %d. Type 'exit' to quit."
+	JoinedFormat  = "[SYSTEM] Client %d has joined the chat"
+	LeftFormat    = "[SYSTEM] Client %d has left the chat"
+	AckFormat     = "[Server received] %s"
+	FromFormat    = "[Client %d] %s"
+	Goodbye       = "Goodbye! Disconnecting..."
+	ShuttingDown  = "Server is shutting down."
+)
+
+// Registry is the set of connected clients.
+type Registry struct {
+	log *slog.Logger
+
+	mu      sync.Mutex
+	nextID  int
+	clients map[int]*outbox.Outbox
+	closing bool
+}
+
+// New returns a server running a new registry.
+func New(log *slog.Logger) *server.Server {
+	r := &Registry{log: log, clients: make(map[int]*outbox.Outbox)}
+	srv := server.New(r, log)
+	srv.RegisterOnShutdown(r.shutdown)
+	return srv
+}
+
+// others returns the outboxes of every client but id: copied under the
+// lock, used after it.
+func (r *Registry) others(id int) []*outbox.Outbox {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	out := make([]*outbox.Outbox, 0, len(r.clients))
+	for cid, o := range r.clients {
+		if cid != id {
+			out = append(out, o)
+		}
+	}
+	return out
+}
+
+func (r *Registry) broadcast(from int, text string) {
+	frame := []byte(text + "\n")
+	for _, o := range r.others(from) {
+		o.Send(frame)
+	}
+}
+
+func (r *Registry) shutdown() {
+	r.mu.Lock()
+	r.closing = true
+	all := make([]*outbox.Outbox, 0, len(r.clients))
+	for _, o := range r.clients {
+		all = append(all, o)
+	}
+	r.mu.Unlock()
+	for _, o := range all {
+		o.Send([]byte(ShuttingDown + "\n"))
+		o.CloseAfterFlush()
+	}
+}
+
+// ServeConn runs one client's session; it implements server.Handler.
+func (r *Registry) ServeConn(_ context.Context, conn net.Conn) {
+	out := outbox.New(conn, outbox.Config{})
+	r.mu.Lock()
+	if r.closing {
+		r.mu.Unlock()
+		out.Send([]byte(ShuttingDown + "\n"))
+		out.CloseAfterFlush()
+		<-out.Done()
+		return
+	}
+	r.nextID++
+	id := r.nextID
+	r.clients[id] = out
+	r.mu.Unlock()
+
+	log := r.log.With("client", id, "remote", conn.RemoteAddr().String())
+	log.Info("connected")
+	out.Send(fmt.Appendf(nil, WelcomeFormat+"\n", id))
+	r.broadcast(id, fmt.Sprintf(JoinedFormat, id))
+
+	reason := r.session(id, conn, out)
+
+	r.mu.Lock()
+	delete(r.clients, id)
+	r.mu.Unlock()
+	r.broadcast(id, fmt.Sprintf(LeftFormat, id))
+	out.CloseAfterFlush()
+	<-out.Done()
+	if err := out.Err(); err != nil {
+		reason = err
+	}
+	log.Info("disconnected", "reason", reason)
+}
+
+// session handles one client's lines until it leaves, and says why.
+func (r *Registry) session(id int, conn net.Conn, out *outbox.Outbox) error {
+	lines := framing.NewLineReader(conn, cc.MaxLine)
+	for {
+		raw, err := lines.ReadLine()
+		switch {
+		case errors.Is(err, framing.ErrLineTooLong):
+			out.Send(fmt.Appendf(nil, "[SYSTEM] A line is at most %d bytes; disconnecting.\n", cc.MaxLine))
+			return err
+		case errors.Is(err, io.EOF):
+			return errors.New("closed by the client")
+		case err != nil:
+			return err
+		}
+		line := strings.TrimSpace(string(raw))
+		if line == "" {
+			continue
+		}
+		if cc.IsExit(line) {
+			out.Send([]byte(Goodbye + "\n"))
+			return errors.New("exit")
+		}
+		r.log.Debug("line", "client", id, "text", line)
+		out.Send(fmt.Appendf(nil, AckFormat+"\n", line))
+		r.broadcast(id, fmt.Sprintf(FromFormat, id, line))
+	}
+}

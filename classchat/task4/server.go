@@ -1,0 +1,223 @@
+package task4
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"net"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"chatlab/shared/framing"
+	"chatlab/shared/outbox"
+	"chatlab/shared/server"
+)
+
+// NameWait is how long the server waits for a name: a person is typing it.
+const NameWait = 5 * time.Minute
+
+// LegacyGap is the pause between two objects written to an original
+// client. It parses each recv() as one whole object, so objects that
+// arrive together (a welcome and a user list) would reach its user as raw
+// JSON. It answers the prompt with a bare name, where ours ends the name
+// with a newline: that is how the server knows.
+const LegacyGap = 20 * time.Millisecond
+
+// Registry holds the users logged in, in the order they came.
+type Registry struct {
+	log *slog.Logger
+
+	mu      sync.Mutex
+	users   map[string]*outbox.Outbox
+	order   []string
+	closing bool
+}
+
+// New returns a server running a new registry.
+func New(log *slog.Logger) *server.Server {
+	r := &Registry{log: log, users: make(map[string]*outbox.Outbox)}
+	srv := server.New(r, log)
+	srv.RegisterOnShutdown(r.shutdown)
+	return srv
+}
+
+func (r *Registry) shutdown() {
+	frame := Notice(StatusSystem, "Server is shutting down.").Encode()
+	r.mu.Lock()
+	r.closing = true
+	all := r.snapshot("")
+	r.mu.Unlock()
+	for _, o := range all {
+		o.Send(frame)
+		o.CloseAfterFlush()
+	}
+}
+
+// snapshot returns the outboxes of everyone but except. Call with r.mu held;
+// send after releasing it.
+func (r *Registry) snapshot(except string) []*outbox.Outbox {
+	out := make([]*outbox.Outbox, 0, len(r.users))
+	for name, o := range r.users {
+		if name != except {
+			out = append(out, o)
+		}
+	}
+	return out
+}
+
+func sendAll(to []*outbox.Outbox, frame []byte) {
+	for _, o := range to {
+		o.Send(frame)
+	}
+}
+
+// ServeConn runs one client's session; it implements server.Handler.
+func (r *Registry) ServeConn(_ context.Context, conn net.Conn) {
+	log := r.log.With("remote", conn.RemoteAddr().String())
+	conn.SetDeadline(time.Now().Add(NameWait))
+	_, err := io.WriteString(conn, Prompt)
+	var name string
+	var rest []byte
+	legacy := false
+	if err == nil {
+		name, rest, legacy, err = readName(conn)
+	}
+	conn.SetDeadline(time.Time{})
+	if err != nil {
+		conn.Close()
+		log.Info("disconnected before logging in", "reason", err)
+		return
+	}
+	cfg := outbox.Config{}
+	if legacy {
+		cfg = outbox.Config{OnePerWrite: true, Gap: LegacyGap}
+	}
+	out := outbox.New(conn, cfg)
+	end := func(reason any) {
+		out.CloseAfterFlush()
+		<-out.Done()
+		log.Info("disconnected", "reason", reason)
+	}
+	log = log.With("user", name, "original_client", legacy)
+	if problem := CheckName(name); problem != "" {
+		out.Send(Notice(StatusError, "Invalid username '%s': %s. Disconnecting...", name, problem).Encode())
+		end("invalid name")
+		return
+	}
+
+	r.mu.Lock()
+	if _, taken := r.users[name]; taken || r.closing {
+		r.mu.Unlock()
+		out.Send(Notice(StatusError, "Username '%s' is already taken. Disconnecting...", name).Encode())
+		end("name taken")
+		return
+	}
+	r.users[name] = out
+	r.order = append(r.order, name)
+	others, list := r.snapshot(name), r.userList()
+	r.mu.Unlock()
+
+	log.Info("login")
+	out.Send(Notice(StatusSuccess, "Welcome %s! You are now connected to ClassChat.", name).Encode())
+	sendAll(others, Notice(StatusSystem, "%s has joined the chat", name).Encode())
+	sendAll(append(others, out), list)
+
+	reason := r.session(name, io.MultiReader(bytes.NewReader(rest), conn), out)
+
+	r.mu.Lock()
+	delete(r.users, name)
+	r.order = slices.DeleteFunc(r.order, func(n string) bool { return n == name })
+	others, list = r.snapshot(name), r.userList()
+	r.mu.Unlock()
+	sendAll(others, Notice(StatusSystem, "%s has left the chat", name).Encode())
+	sendAll(others, list)
+	if err := out.Err(); err != nil {
+		reason = err
+	}
+	end(reason)
+}
+
+// userList is the user_list object. Call with r.mu held.
+func (r *Registry) userList() []byte {
+	return Reply{Status: StatusUserList, Users: slices.Clone(r.order)}.Encode()
+}
+
+// readName reads the answer to the prompt: like the original server, the
+// first chunk that arrives. The original client sends the bare name with
+// no newline (legacy); ours ends it with one. Whatever follows a newline
+// (or starts with '{') already belongs to the JSON stream and is returned
+// as rest.
+func readName(conn net.Conn) (name string, rest []byte, legacy bool, err error) {
+	buf := make([]byte, 1024)
+	n, err := conn.Read(buf)
+	if n == 0 {
+		if err == nil || errors.Is(err, io.EOF) {
+			err = errors.New("closed before giving a name")
+		}
+		return "", nil, false, err
+	}
+	chunk := buf[:n]
+	legacy = true
+	if i := bytes.IndexAny(chunk, "\n{"); i >= 0 {
+		rest = chunk[i:]
+		if chunk[i] == '\n' {
+			rest, legacy = chunk[i+1:], false
+		}
+		chunk = chunk[:i]
+	}
+	return strings.TrimSpace(string(chunk)), rest, legacy, nil
+}
+
+// session routes one user's messages until the user leaves, and says why.
+func (r *Registry) session(name string, in io.Reader, out *outbox.Outbox) error {
+	objects := framing.NewJSONReader(in, MaxObject)
+	for {
+		obj, err := objects.Next()
+		switch {
+		case errors.Is(err, framing.ErrNotObject):
+			out.Send(Notice(StatusError, InvalidFormat).Encode())
+			continue
+		case errors.Is(err, framing.ErrObjectTooLarge):
+			out.Send(Notice(StatusError, "A message is at most %d bytes. Disconnecting...", MaxObject).Encode())
+			return err
+		case errors.Is(err, io.EOF):
+			return errors.New("closed by the client")
+		case err != nil:
+			return err
+		}
+		var req Request
+		if json.Unmarshal(obj, &req) != nil {
+			out.Send(Notice(StatusError, InvalidFormat).Encode())
+			continue
+		}
+		r.route(name, req, out)
+	}
+}
+
+// route delivers a direct message from name (whatever the request claims)
+// and confirms it, or says why it could not.
+func (r *Registry) route(name string, req Request, out *outbox.Outbox) {
+	if req.Text == "" {
+		out.Send(Notice(StatusError, "Message text is empty.").Encode())
+		return
+	}
+	r.mu.Lock()
+	to, online := r.users[req.Receiver]
+	r.mu.Unlock()
+	if !online {
+		out.Send(Notice(StatusError, "User '%s' is not connected.", req.Receiver).Encode())
+		return
+	}
+	msg := Reply{Status: StatusMessage, Sender: name, Receiver: req.Receiver, Text: req.Text}.Encode()
+	if to.Send(msg) != nil {
+		out.Send(Notice(StatusError, "Failed to deliver message to %s", req.Receiver).Encode())
+		return
+	}
+	r.log.Debug("message", "from", name, "to", req.Receiver)
+	out.Send(Notice(StatusSent, "Message delivered to %s", req.Receiver).Encode())
+}

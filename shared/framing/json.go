@@ -1,0 +1,104 @@
+package framing
+
+import (
+	"bufio"
+	"io"
+)
+
+// JSONReader reads a stream of JSON objects written back to back, with or
+// without whitespace or newlines between them (the original ClassChat
+// clients send them with no delimiter at all). It finds where each object
+// ends by counting braces outside strings, so it never needs a delimiter,
+// and refuses an object longer than its limit as soon as it gets there.
+type JSONReader struct {
+	r   *bufio.Reader
+	max int
+	buf []byte
+}
+
+// NewJSONReader returns a reader of objects of at most max bytes.
+func NewJSONReader(r io.Reader, max int) *JSONReader {
+	return &JSONReader{r: bufio.NewReader(r), max: max}
+}
+
+// Next returns the next object's bytes, valid until the next call. Bytes
+// that do not start an object are skipped up to the end of their line (or
+// the next '{') and reported as ErrNotObject. An object over the limit is
+// ErrObjectTooLarge; the stream ending inside an object is
+// io.ErrUnexpectedEOF, between objects io.EOF. Next checks only the
+// braces and strings: the object may still be invalid JSON, for the
+// caller's decoder to find.
+func (j *JSONReader) Next() ([]byte, error) {
+	j.buf = j.buf[:0]
+	first, err := j.skipSpace()
+	if err != nil {
+		return nil, err
+	}
+	if first != '{' {
+		return nil, j.skipJunk()
+	}
+	depth, inString, escaped := 0, false, false
+	for {
+		c, err := j.r.ReadByte()
+		if err == io.EOF {
+			return nil, io.ErrUnexpectedEOF
+		}
+		if err != nil {
+			return nil, err
+		}
+		if len(j.buf) >= j.max {
+			return nil, ErrObjectTooLarge
+		}
+		j.buf = append(j.buf, c)
+		switch {
+		case escaped:
+			escaped = false
+		case inString && c == '\\':
+			escaped = true
+		case c == '"':
+			inString = !inString
+		case inString:
+		case c == '{':
+			depth++
+		case c == '}':
+			if depth--; depth == 0 {
+				return j.buf, nil
+			}
+		}
+	}
+}
+
+// skipSpace skips white space and returns the next byte without taking it.
+func (j *JSONReader) skipSpace() (byte, error) {
+	for {
+		c, err := j.r.ReadByte()
+		if err != nil {
+			return 0, err
+		}
+		switch c {
+		case ' ', '\t', '\r', '\n':
+			continue
+		}
+		return c, j.r.UnreadByte()
+	}
+}
+
+// skipJunk drops bytes up to and including a newline, or up to a '{'.
+func (j *JSONReader) skipJunk() error {
+	for {
+		c, err := j.r.ReadByte()
+		if err != nil {
+			if err == io.EOF {
+				return ErrNotObject
+			}
+			return err
+		}
+		if c == '\n' {
+			return ErrNotObject
+		}
+		if c == '{' {
+			j.r.UnreadByte()
+			return ErrNotObject
+		}
+	}
+}
