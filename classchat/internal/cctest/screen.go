@@ -1,4 +1,5 @@
-package cc
+// Package cctest holds test helpers for the ClassChat stages.
+package cctest
 
 import (
 	"strings"
