@@ -9,7 +9,6 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"chatlab/classchat/internal/cc"
 	"chatlab/classchat/internal/cctest"
 	"chatlab/classchat/task1"
 )
