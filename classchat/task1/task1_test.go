@@ -9,13 +9,13 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"chatlab/classchat/internal/cctest"
 	"chatlab/classchat/task1"
+	"chatlab/shared/chattest"
 )
 
 type side struct {
 	typing *io.PipeWriter
-	screen *cctest.Screen
+	screen *chattest.Output
 	done   chan error
 }
 
@@ -42,14 +42,14 @@ func session(t *testing.T) (server, client *side) {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
 	opIn, opTyping := io.Pipe()
-	server = &side{typing: opTyping, screen: cctest.NewScreen(), done: make(chan error, 1)}
+	server = &side{typing: opTyping, screen: chattest.NewOutput(), done: make(chan error, 1)}
 	go func() { server.done <- task1.Serve(t.Context(), l, opIn, server.screen) }()
 
 	conn, err := net.Dial("tcp", l.Addr().String())
 	require.NoError(t, err)
 	t.Cleanup(func() { conn.Close(); opTyping.Close() })
 	in, typing := io.Pipe()
-	client = &side{typing: typing, screen: cctest.NewScreen(), done: make(chan error, 1)}
+	client = &side{typing: typing, screen: chattest.NewOutput(), done: make(chan error, 1)}
 	go func() { client.done <- task1.Chat(t.Context(), conn, in, client.screen) }()
 	t.Cleanup(func() { typing.Close() })
 	return server, client

@@ -1,9 +1,7 @@
 package chatserver_test
 
 import (
-	"bytes"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -12,32 +10,16 @@ import (
 	"chatlab/chat-v1/jsonwire"
 	"chatlab/chat-v1/proto"
 	"chatlab/chat-v1/wiretest"
+	"chatlab/shared/chattest"
 	"chatlab/shared/logging"
 )
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 // With Trace the server logs every frame it receives and sends; a
 // broadcast once, with its recipients.
 func TestServerTrace(t *testing.T) {
-	var log syncBuffer
+	log := chattest.NewOutput()
 	srv := wiretest.Env{Codec: jsonwire.Codec{}}.StartServer(t, chatserver.Config{
-		Trace: true, Logger: logging.NewAt(&log, logging.LevelTrace),
+		Trace: true, Logger: logging.NewAt(log, logging.LevelTrace),
 	})
 	bob := srv.Login("bob")
 	alice := srv.Login("alice")

@@ -5,9 +5,7 @@ import (
 	"io"
 	"net"
 	"strings"
-	"sync"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -73,51 +71,13 @@ func TestExplainEveryCode(t *testing.T) {
 	}
 }
 
-// lines is a display that a test can wait on.
-type lines struct {
-	mu   sync.Mutex
-	text strings.Builder
-	grew chan struct{}
-}
-
-func newLines() *lines { return &lines{grew: make(chan struct{}, 1)} }
-
-func (l *lines) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	l.text.Write(p)
-	l.mu.Unlock()
-	select {
-	case l.grew <- struct{}{}:
-	default:
-	}
-	return len(p), nil
-}
-
-func (l *lines) waitFor(t *testing.T, s string) {
-	t.Helper()
-	deadline := time.After(chattest.Timeout)
-	for {
-		l.mu.Lock()
-		got := l.text.String()
-		l.mu.Unlock()
-		if strings.Contains(got, s) {
-			return
-		}
-		select {
-		case <-l.grew:
-		case <-deadline:
-			t.Fatalf("never showed %q; screen:\n%s", s, got)
-		}
-	}
-}
-
 // A client that explains errors shows the server's ERROR_MSG in words;
 // one that validates never lets the server see the mistake at all.
 func TestClientExplainsAndValidates(t *testing.T) {
 	addr := v2Server(t, chatserver.Config{})
-	run := func(validate bool) (*io.PipeWriter, *lines) {
+	run := func(validate bool) (*io.PipeWriter, *chattest.Output) {
 		pr, pw := io.Pipe()
-		out := newLines()
+		out := chattest.NewOutput()
 		cfg := chatclient.Config{
 			Username: "alice", Codec: jsonwire.Codec{}, In: pr, Out: out,
 			Dial:         func(ctx context.Context) (net.Conn, error) { return net.Dial("tcp", addr) },
@@ -134,20 +94,18 @@ func TestClientExplainsAndValidates(t *testing.T) {
 	long := strings.Repeat("x", proto.MaxTextBytes+1)
 
 	typeTo, screen := run(false)
-	screen.waitFor(t, "logged in as alice")
+	screen.WaitFor(t, "logged in as alice")
 	_, err := io.WriteString(typeTo, long+"\n/j #hash\n")
 	require.NoError(t, err)
-	screen.waitFor(t, "!!! the message is too long: at most 4096 bytes; split it [too_long: ")
-	screen.waitFor(t, "!!! that name is not allowed: use 1 to 32 letters, digits, '_', '-' or '.' [name_invalid: ")
+	screen.WaitFor(t, "!!! the message is too long: at most 4096 bytes; split it [too_long: ")
+	screen.WaitFor(t, "!!! that name is not allowed: use 1 to 32 letters, digits, '_', '-' or '.' [name_invalid: ")
 
 	typeTo, screen = run(true)
-	screen.waitFor(t, "logged in as carol")
+	screen.WaitFor(t, "logged in as carol")
 	_, err = io.WriteString(typeTo, long+"\n/j #hash\n/users\n")
 	require.NoError(t, err)
-	screen.waitFor(t, "!!! the message is 4097 bytes; the limit is 4096 bytes (about a page of text): split it; nothing was sent")
-	screen.waitFor(t, "!!! \"#hash\" contains '#'; a room name may only contain letters, digits, '_', '-' and '.'; nothing was sent")
-	screen.waitFor(t, "users in general: alice, carol")
-	screen.mu.Lock()
-	assert.NotContains(t, screen.text.String(), "[too_long", "the server never saw the long text")
-	screen.mu.Unlock()
+	screen.WaitFor(t, "!!! the message is 4097 bytes; the limit is 4096 bytes (about a page of text): split it; nothing was sent")
+	screen.WaitFor(t, "!!! \"#hash\" contains '#'; a room name may only contain letters, digits, '_', '-' and '.'; nothing was sent")
+	screen.WaitFor(t, "users in general: alice, carol")
+	assert.NotContains(t, screen.String(), "[too_long", "the server never saw the long text")
 }

@@ -1,7 +1,6 @@
 package tlsconf_test
 
 import (
-	"bytes"
 	"crypto/tls"
 	"net"
 	"path/filepath"
@@ -24,53 +23,17 @@ import (
 	"chatlab/shared/logging"
 )
 
-// syncBuffer collects the server's log; waitFor waits for a line.
-type syncBuffer struct {
-	mu   sync.Mutex
-	b    bytes.Buffer
-	grew chan struct{}
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	s.b.Write(p)
-	s.mu.Unlock()
-	select {
-	case s.grew <- struct{}{}:
-	default:
-	}
-	return len(p), nil
-}
-
-func (s *syncBuffer) waitFor(t *testing.T, text string) {
-	t.Helper()
-	deadline := time.After(chattest.Timeout)
-	for !strings.Contains(s.String(), text) {
-		select {
-		case <-s.grew:
-		case <-deadline:
-			t.Fatalf("the log never said %q:\n%s", text, s.String())
-		}
-	}
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // tlsServer is a v4 server on 127.0.0.1 with a fresh certificate.
 type tlsServer struct {
 	addr     string
 	certFile string
-	log      *syncBuffer
+	log      *chattest.Output
 }
 
 func startTLS(t *testing.T, cfg chatserver.Config, handshake time.Duration) *tlsServer {
 	t.Helper()
 	dir := t.TempDir()
-	s := &tlsServer{certFile: filepath.Join(dir, "server.crt"), log: &syncBuffer{grew: make(chan struct{}, 1)}}
+	s := &tlsServer{certFile: filepath.Join(dir, "server.crt"), log: chattest.NewOutput()}
 	logger := logging.New(s.log, false)
 	tc, err := tlsconf.ServerConfig(s.certFile, filepath.Join(dir, "server.key"), logger)
 	require.NoError(t, err)
@@ -141,7 +104,7 @@ func TestVersions(t *testing.T) {
 			assert.Equal(t, proto.KindLoginAck, c.Next().Kind)
 		})
 	}
-	s.log.waitFor(t, "TLS handshake failed; closing")
+	s.log.WaitFor(t, "TLS handshake failed; closing")
 }
 
 // A plaintext client is logged as such and closed; the others go on.
@@ -157,7 +120,7 @@ func TestPlaintextClient(t *testing.T) {
 	plain.Send(proto.Message{Kind: proto.KindLogin, Username: "bob"})
 	assert.Empty(t, plain.ExpectClosed())
 	wiretest.Sync(t, alice)
-	s.log.waitFor(t, "[WARN] plaintext client: it did not start a TLS handshake; closing")
+	s.log.WaitFor(t, "[WARN] plaintext client: it did not start a TLS handshake; closing")
 	assert.Contains(t, s.log.String(), `first_bytes="43 50 01 01 00"`)
 }
 
@@ -168,7 +131,7 @@ func TestHandshakeTimeout(t *testing.T) {
 	assert.Empty(t, idle.ExpectClosed())
 	// The TLS package closes the connection itself when the time is up,
 	// so the log line may come just after the close.
-	s.log.waitFor(t, "TLS handshake timed out; closing")
+	s.log.WaitFor(t, "TLS handshake timed out; closing")
 }
 
 func TestAbout(t *testing.T) {
