@@ -27,6 +27,19 @@ CLIENT_FLAGS_v2-tls = --ca $(CERT)
 SERVER_ARGS_v4      = $(or $(PORT),5555) $(CERT) $(KEY)
 CLIENT_FLAGS_v4     = --ca $(CERT)
 
+# ClassChat: task 2 is a client only; task 3's client is task 1's line client.
+CLASSCHAT   := task1 task2 task3 task4
+SERVER_PKG_task1 := classchat/task1/cmd/server
+CLIENT_PKG_task1 := classchat/task1/cmd/client
+CLIENT_PKG_task2 := classchat/task2/cmd/client
+SERVER_PKG_task3 := classchat/task3/cmd/server
+CLIENT_PKG_task3 := classchat/task1/cmd/client
+SERVER_PKG_task4 := classchat/task4/cmd/server
+CLIENT_PKG_task4 := classchat/task4/cmd/client
+
+SERVERS     := $(STAGES) task1 task3 task4
+CLIENTS     := $(STAGES) task1 task2 task3 task4
+
 # Every Go module of the workspace.
 MODULES     := $(sort $(patsubst ./%/go.mod,%,$(shell find . -name go.mod -not -path './bin/*')))
 
@@ -40,6 +53,12 @@ help: ## list the targets
 	@echo "  make client-STAGE [NAME=alice] [HOST=127.0.0.1] [PORT=5555]"
 	@echo "                                             build and run a client (asks for NAME if not given)"
 	@echo
+	@echo "ClassChat (default 127.0.0.1:12345; PORT=... to change):"
+	@echo "  make server-task1 / client-task1           one client, one server, both type lines"
+	@echo "  make client-task2                          the poll(2) client (against task 1 or task 3)"
+	@echo "  make server-task3 / client-task3           many clients, a goroutine each"
+	@echo "  make server-task4 / client-task4           usernames and routed direct messages (JSON)"
+	@echo
 	@echo "Build and check:"
 	@echo "  make build                                 build every stage's binaries into $(BIN)/"
 	@echo "  make certs                                 make a new self-signed certificate for the TLS stages"
@@ -52,7 +71,7 @@ help: ## list the targets
 
 # ---- running a stage -------------------------------------------------------
 
-stage-dir  = $(or $(DIR_$(1)),$(error unknown stage '$(1)'; stages: $(STAGES)))
+stage-dir  = $(or $(DIR_$(1)),$(error unknown stage '$(1)'; stages: $(STAGES) $(CLASSCHAT)))
 server-pkg = $(or $(SERVER_PKG_$(1)),$(call stage-dir,$(1))/cmd/server)
 client-pkg = $(or $(CLIENT_PKG_$(1)),$(call stage-dir,$(1))/cmd/client)
 
@@ -76,7 +95,12 @@ client-%: $(BIN)/client-%
 	done; \
 	exec ./$(BIN)/client-$* $(CLIENT_FLAGS_$*) "$$name" $(HOST) $(PORT)
 
-build: $(foreach s,$(STAGES),$(BIN)/server-$(s) $(BIN)/client-$(s))
+# ClassChat clients take no name argument (task 4 asks for it, as the
+# original did), and default to 127.0.0.1:12345.
+$(addprefix client-,$(CLASSCHAT)): client-%: $(BIN)/client-%
+	exec ./$(BIN)/client-$* $(if $(PORT),$(HOST) $(PORT))
+
+build: $(addprefix $(BIN)/server-,$(SERVERS)) $(addprefix $(BIN)/client-,$(CLIENTS))
 
 # A new self-signed certificate and key for the TLS stages (restart the
 # server to use them).
@@ -115,9 +139,9 @@ modules-alone:
 
 # `make build` makes every stage's binaries, and each answers --help.
 binaries-answer: build
-	@set -e; for s in $(STAGES); do for b in server client; do \
-		./$(BIN)/$$b-$$s --help >/dev/null || { echo "$(BIN)/$$b-$$s --help failed"; exit 1; }; \
-	done; done
+	@set -e; for b in $(addprefix server-,$(SERVERS)) $(addprefix client-,$(CLIENTS)); do \
+		./$(BIN)/$$b --help >/dev/null || { echo "$(BIN)/$$b --help failed"; exit 1; }; \
+	done
 
 fuzz-%: FORCE
 	@[ -f $*/go.mod ] || { echo "no module '$*'; modules: $(MODULES)"; exit 2; }

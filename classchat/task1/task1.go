@@ -7,12 +7,10 @@
 package task1
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"io"
 	"net"
-	"strings"
 	"time"
 
 	"chatlab/classchat/internal/cc"
@@ -85,11 +83,20 @@ func relay(ctx context.Context, conn net.Conn, typed io.Reader, d *cc.Display, p
 
 	sent := make(chan error, 1)
 	go func() {
-		in := bufio.NewScanner(typed)
-		in.Buffer(make([]byte, cc.MaxLine), cc.MaxLine)
-		for in.Scan() {
-			line := strings.TrimRight(in.Text(), "\r")
-			if line == "" {
+		in := framing.NewLineReader(typed, 1<<20)
+		for {
+			raw, err := in.ReadLine()
+			if err != nil && !errors.Is(err, framing.ErrLineTooLong) {
+				// The end of input ends the session as exit does.
+				sent <- cc.WriteLine(conn, cc.Exit)
+				return
+			}
+			line := string(raw)
+			switch {
+			case err != nil || len(line)+1 > cc.MaxLine:
+				d.Printf("[a line is at most %d bytes; that one was not sent]", cc.MaxLine-1)
+				continue
+			case line == "":
 				continue
 			}
 			if err := cc.WriteLine(conn, line); err != nil {
@@ -101,8 +108,6 @@ func relay(ctx context.Context, conn net.Conn, typed io.Reader, d *cc.Display, p
 				return
 			}
 		}
-		// The end of input ends the session as exit does.
-		sent <- cc.WriteLine(conn, cc.Exit)
 	}()
 
 	select {

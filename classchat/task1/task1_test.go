@@ -3,6 +3,7 @@ package task1_test
 import (
 	"io"
 	"net"
+	"strings"
 	"testing"
 	"time"
 
@@ -104,4 +105,14 @@ func TestOneClientOnly(t *testing.T) {
 	require.NoError(t, err)
 	_, err = net.Dial("tcp", addr)
 	assert.Error(t, err, "the listener is closed once the client is in")
+}
+
+// A line over the limit is refused with a notice; the session goes on.
+func TestLongLineIsRefused(t *testing.T) {
+	server, client := session(t)
+	client.screen.WaitLine(t, task1.Greeting)
+	client.say(t, strings.Repeat("x", 5000))
+	client.screen.WaitLine(t, "[a line is at most 4095 bytes; that one was not sent]")
+	client.say(t, "still here")
+	server.screen.WaitLine(t, "[CLIENT] still here")
 }
