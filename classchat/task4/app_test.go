@@ -24,9 +24,9 @@ func TestBinaries(t *testing.T) {
 	assert.Contains(t, out, "Welcome alice! You are now connected to ClassChat.")
 	assert.Contains(t, out, "[✓] Message delivered to bob")
 	assert.Contains(t, out, "[ERROR] User 'nobody' is not connected.")
-	bob.next() // alice joined
-	bob.next() // user list
-	got := bob.next()
+	bob.Next() // alice joined
+	bob.Next() // user list
+	got := bob.Next()
 	assert.Equal(t, "alice", got.Sender)
 	assert.Equal(t, "hello from the Go client", got.Text)
 

@@ -36,6 +36,12 @@ type ClientConfig struct {
 	Out  io.Writer // display lines
 	// SetPrompt, if set, shows the line editor's prompt.
 	SetPrompt func(string)
+	// Compose, if set, turns a typed line into a request first (a later
+	// stage's commands); it returns false to leave the line to task 4.
+	Compose func(line string) (Request, bool)
+	// Describe, if set, renders an object first (a later stage's
+	// objects); it returns false to leave the object to task 4.
+	Describe func(raw []byte, self string) (string, bool)
 }
 
 // RunClient logs in on conn and chats until the user types exit (or the
@@ -68,9 +74,9 @@ func RunClient(ctx context.Context, conn net.Conn, cfg ClientConfig) error {
 	setPrompt(name + "> ")
 
 	done := make(chan error, 1)
-	go func() { done <- receive(conn, name, d) }()
+	go func() { done <- receive(conn, name, d, cfg.Describe) }()
 	typed := make(chan error, 1)
-	go func() { typed <- send(conn, name, in, d) }()
+	go func() { typed <- send(conn, name, in, d, cfg.Compose) }()
 	select {
 	case err := <-done:
 		return err
@@ -111,7 +117,7 @@ func readPrompt(conn net.Conn) (string, error) {
 
 // receive shows the server's objects, newline-delimited or not, until the
 // connection ends.
-func receive(conn net.Conn, name string, d *cc.Display) error {
+func receive(conn net.Conn, name string, d *cc.Display, describe func([]byte, string) (string, bool)) error {
 	objects := framing.NewJSONReader(conn, maxReplyObject)
 	refused := false
 	for {
@@ -135,8 +141,21 @@ func receive(conn net.Conn, name string, d *cc.Display) error {
 		// An error that ends with "Disconnecting..." is the server's last
 		// word: it refused this client.
 		refused = refused || (r.Status == StatusError && strings.HasSuffix(r.Message, "Disconnecting..."))
+		if describe != nil {
+			if line, ok := describe(obj, name); ok {
+				d.Println(line)
+				continue
+			}
+		}
 		d.Println(Describe(r, name))
 	}
+}
+
+func composeWith(compose func(string) (Request, bool), line string) (Request, bool) {
+	if compose == nil || line == "" {
+		return Request{}, false
+	}
+	return compose(line)
 }
 
 // Describe renders a reply as the original client shows it.
@@ -169,14 +188,20 @@ func Describe(r Reply, self string) string {
 
 // send turns typed lines into direct messages until exit or the end of
 // input.
-func send(conn net.Conn, name string, in *bufio.Reader, d *cc.Display) error {
+func send(conn net.Conn, name string, in *bufio.Reader, d *cc.Display, compose func(string) (Request, bool)) error {
 	for {
 		line, err := in.ReadString('\n')
 		line = strings.TrimSpace(line)
 		if cc.IsExit(line) {
 			return nil
 		}
-		if line != "" {
+		if req, ok := composeWith(compose, line); ok {
+			req.Sender = name
+			b, _ := json.Marshal(req)
+			if _, werr := conn.Write(append(b, '\n')); werr != nil {
+				return werr
+			}
+		} else if line != "" {
 			to, text, ok := strings.Cut(line, " ")
 			text = strings.TrimSpace(text)
 			if !ok || text == "" {

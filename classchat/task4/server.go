@@ -30,7 +30,8 @@ const LegacyGap = 20 * time.Millisecond
 
 // Registry holds the users logged in, in the order they came.
 type Registry struct {
-	log *slog.Logger
+	log  *slog.Logger
+	opts Options
 
 	mu      sync.Mutex
 	users   map[string]*outbox.Outbox
@@ -38,12 +39,54 @@ type Registry struct {
 	closing bool
 }
 
-// New returns a server running a new registry.
+// Options extend the task 4 server for the stages built on it (the
+// bonuses): each adds what it teaches through these, and nothing else.
+type Options struct {
+	// Welcome is the welcome message's format, given the user's name.
+	Welcome string
+	// Greet sends what follows the welcome (bonus 1: the commands).
+	Greet func(name string, out *outbox.Outbox)
+	// Handle is offered every request before the direct-message routing
+	// of task 4; it returns true if it answered it. raw is the object.
+	Handle func(name string, req Request, raw []byte, out *outbox.Outbox) bool
+	// Left is called when a user has left.
+	Left func(name string)
+	// MaxObject bounds one object from a client (default MaxObject).
+	MaxObject int
+}
+
+// New returns a task 4 server.
 func New(log *slog.Logger) *server.Server {
-	r := &Registry{log: log, users: make(map[string]*outbox.Outbox)}
+	return NewWith(log, Options{})
+}
+
+// NewWith returns a server of a stage built on task 4, and its registry.
+func NewWith(log *slog.Logger, opts Options) *server.Server {
+	srv, _ := NewRegistry(log, opts)
+	return srv
+}
+
+// NewRegistry returns a server and the registry it runs.
+func NewRegistry(log *slog.Logger, opts Options) (*server.Server, *Registry) {
+	if opts.Welcome == "" {
+		opts.Welcome = "Welcome %s! You are now connected to ClassChat."
+	}
+	if opts.MaxObject == 0 {
+		opts.MaxObject = MaxObject
+	}
+	r := &Registry{log: log, opts: opts, users: make(map[string]*outbox.Outbox)}
 	srv := server.New(r, log)
 	srv.RegisterOnShutdown(r.shutdown)
-	return srv
+	return srv, r
+}
+
+// Deliver queues a frame for the user called name, and reports whether
+// the user is online and took it.
+func (r *Registry) Deliver(name string, frame []byte) bool {
+	r.mu.Lock()
+	to, online := r.users[name]
+	r.mu.Unlock()
+	return online && to.Send(frame) == nil
 }
 
 func (r *Registry) shutdown() {
@@ -123,7 +166,10 @@ func (r *Registry) ServeConn(_ context.Context, conn net.Conn) {
 	r.mu.Unlock()
 
 	log.Info("login")
-	out.Send(Notice(StatusSuccess, "Welcome %s! You are now connected to ClassChat.", name).Encode())
+	out.Send(Notice(StatusSuccess, r.opts.Welcome, name).Encode())
+	if r.opts.Greet != nil {
+		r.opts.Greet(name, out)
+	}
 	sendAll(others, Notice(StatusSystem, "%s has joined the chat", name).Encode())
 	sendAll(append(others, out), list)
 
@@ -134,6 +180,9 @@ func (r *Registry) ServeConn(_ context.Context, conn net.Conn) {
 	r.order = slices.DeleteFunc(r.order, func(n string) bool { return n == name })
 	others, list = r.snapshot(name), r.userList()
 	r.mu.Unlock()
+	if r.opts.Left != nil {
+		r.opts.Left(name)
+	}
 	sendAll(others, Notice(StatusSystem, "%s has left the chat", name).Encode())
 	sendAll(others, list)
 	if err := out.Err(); err != nil {
@@ -175,7 +224,7 @@ func readName(conn net.Conn) (name string, rest []byte, legacy bool, err error) 
 
 // session routes one user's messages until the user leaves, and says why.
 func (r *Registry) session(name string, in io.Reader, out *outbox.Outbox) error {
-	objects := framing.NewJSONReader(in, MaxObject)
+	objects := framing.NewJSONReader(in, r.opts.MaxObject)
 	for {
 		obj, err := objects.Next()
 		switch {
@@ -183,7 +232,7 @@ func (r *Registry) session(name string, in io.Reader, out *outbox.Outbox) error 
 			out.Send(Notice(StatusError, InvalidFormat).Encode())
 			continue
 		case errors.Is(err, framing.ErrObjectTooLarge):
-			out.Send(Notice(StatusError, "A message is at most %d bytes. Disconnecting...", MaxObject).Encode())
+			out.Send(Notice(StatusError, "A message is at most %d bytes. Disconnecting...", r.opts.MaxObject).Encode())
 			return err
 		case errors.Is(err, io.EOF):
 			return errors.New("closed by the client")
@@ -193,6 +242,9 @@ func (r *Registry) session(name string, in io.Reader, out *outbox.Outbox) error 
 		var req Request
 		if json.Unmarshal(obj, &req) != nil {
 			out.Send(Notice(StatusError, InvalidFormat).Encode())
+			continue
+		}
+		if r.opts.Handle != nil && r.opts.Handle(name, req, obj, out) {
 			continue
 		}
 		r.route(name, req, out)

@@ -66,6 +66,7 @@ func Notice(status, format string, args ...any) Reply {
 // Request is a client's direct message. Sender is read but never used:
 // the server knows who is talking.
 type Request struct {
+	Type     string `json:"type"` // "message" or "file" from bonus 1 on; absent in task 4
 	Sender   string `json:"sender"`
 	Receiver string `json:"receiver"`
 	Text     string `json:"text"`

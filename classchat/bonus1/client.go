@@ -1,0 +1,68 @@
+package bonus1
+
+import (
+	"encoding/json"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+
+	"chatlab/classchat/task4"
+)
+
+// Compose turns the group commands and "@group text" into requests, as the
+// original client sends them (the command in receiver, text empty).
+func Compose(line string) (task4.Request, bool) {
+	switch {
+	case strings.HasPrefix(line, "/"):
+		return task4.Request{Type: "message", Receiver: line}, true
+	case strings.HasPrefix(line, "@"):
+		to, text, _ := strings.Cut(line, " ")
+		return task4.Request{Type: "message", Receiver: to, Text: strings.TrimSpace(text)}, true
+	}
+	return task4.Request{}, false
+}
+
+// Describe renders the objects groups add, as the original client shows
+// them.
+func Describe(raw []byte, _ string) (string, bool) {
+	var v struct {
+		Status   string              `json:"status"`
+		Group    string              `json:"group"`
+		Sender   string              `json:"sender"`
+		Text     string              `json:"text"`
+		Groups   map[string][]string `json:"groups"`
+		Commands map[string]string   `json:"commands"`
+	}
+	if json.Unmarshal(raw, &v) != nil {
+		return "", false
+	}
+	switch v.Status {
+	case "group_message":
+		return fmt.Sprintf("[@%s - %s] %s", v.Group, v.Sender, v.Text), true
+	case "group_list":
+		if len(v.Groups) == 0 {
+			return "[GROUPS] No groups created yet", true
+		}
+		lines := []string{"[GROUPS]"}
+		for _, name := range slices.Sorted(maps.Keys(v.Groups)) {
+			lines = append(lines, fmt.Sprintf("  @%s: %s", name, strings.Join(v.Groups[name], ", ")))
+		}
+		return strings.Join(lines, "\n"), true
+	case "help":
+		lines := []string{"[COMMANDS]"}
+		for _, name := range slices.Sorted(maps.Keys(v.Commands)) {
+			lines = append(lines, fmt.Sprintf("  %s: %s", name, v.Commands[name]))
+		}
+		return strings.Join(lines, "\n"), true
+	case task4.StatusSuccess:
+		return "[SUCCESS] " + mustMessage(raw), true
+	}
+	return "", false
+}
+
+func mustMessage(raw []byte) string {
+	var r task4.Reply
+	json.Unmarshal(raw, &r)
+	return r.Message
+}

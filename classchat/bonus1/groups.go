@@ -1,0 +1,228 @@
+// Package bonus1 is ClassChat's first bonus: groups. On top of task 4's
+// direct messages, a user can create, join and leave groups, list them,
+// and post to every online member of a group with "@name" as the
+// receiver. Commands travel in the receiver field, as the original
+// client sends them: "/create g", "/join g", "/leave g", "/groups".
+//
+// Unlike the original, only members may post to a group, and group names
+// are checked. A group whose last member leaves (or disconnects) is
+// deleted.
+package bonus1
+
+import (
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"slices"
+	"strings"
+	"sync"
+
+	"chatlab/classchat/task4"
+	"chatlab/shared/outbox"
+	"chatlab/shared/server"
+)
+
+// Welcome is the bonus 1 welcome's format.
+const Welcome = "Welcome %s! You are now connected to ClassChat with Group Support."
+
+// Commands is the help the server sends after the welcome.
+var Commands = map[string]string{
+	"Direct message": "Use receiver's username",
+	"Group message":  "Use @groupname as receiver",
+	"Create group":   "/create groupname",
+	"Join group":     "/join groupname",
+	"Leave group":    "/leave groupname",
+	"List groups":    "/groups",
+}
+
+// GroupList is the group_list object: every group with its members.
+type GroupList struct {
+	Status string              `json:"status"`
+	Groups map[string][]string `json:"groups"`
+}
+
+// GroupMessage is a message to a group, as its members receive it.
+type GroupMessage struct {
+	Status string `json:"status"`
+	Group  string `json:"group"`
+	Sender string `json:"sender"`
+	Text   string `json:"text"`
+}
+
+// Help is the help object.
+type Help struct {
+	Status   string            `json:"status"`
+	Commands map[string]string `json:"commands"`
+}
+
+func encode(v any) []byte {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(err)
+	}
+	return append(b, '\n')
+}
+
+// Groups is the group registry: names to their members.
+type Groups struct {
+	reg *task4.Registry
+
+	mu     sync.Mutex
+	groups map[string][]string // members in the order they joined
+}
+
+// New returns a bonus 1 server: task 4 with groups.
+func New(log *slog.Logger) *server.Server {
+	srv, _ := NewGroups(log, task4.Options{})
+	return srv
+}
+
+// NewGroups returns a server with groups, built on task 4 with opts (a
+// later bonus adds its own), and the group registry.
+func NewGroups(log *slog.Logger, opts task4.Options) (*server.Server, *Groups) {
+	g := &Groups{groups: make(map[string][]string)}
+	opts.Welcome = Welcome
+	opts.Greet = func(_ string, out *outbox.Outbox) {
+		out.Send(encode(Help{Status: "help", Commands: Commands}))
+	}
+	next := opts.Handle
+	opts.Handle = func(name string, req task4.Request, raw []byte, out *outbox.Outbox) bool {
+		return g.handle(name, req, out) || (next != nil && next(name, req, raw, out))
+	}
+	left := opts.Left
+	opts.Left = func(name string) {
+		g.leaveAll(name)
+		if left != nil {
+			left(name)
+		}
+	}
+	srv, reg := task4.NewRegistry(log, opts)
+	g.reg = reg
+	return srv, g
+}
+
+// handle answers group commands and group messages.
+func (g *Groups) handle(name string, req task4.Request, out *outbox.Outbox) bool {
+	switch {
+	case strings.HasPrefix(req.Receiver, "/"):
+		g.command(name, req.Receiver, out)
+		return true
+	case strings.HasPrefix(req.Receiver, "@"):
+		out.Send(g.post(name, strings.TrimPrefix(req.Receiver, "@"), req.Text).Encode())
+		return true
+	}
+	return false
+}
+
+func (g *Groups) command(name, line string, out *outbox.Outbox) {
+	cmd, arg, _ := strings.Cut(line, " ")
+	arg = strings.TrimSpace(arg)
+	reply := func(ok bool, format string, a ...any) {
+		status := task4.StatusSuccess
+		if !ok {
+			status = task4.StatusError
+		}
+		out.Send(task4.Notice(status, format, a...).Encode())
+	}
+	switch cmd {
+	case "/groups":
+		out.Send(g.list())
+		return
+	case "/create", "/join", "/leave":
+	default:
+		reply(false, "Unknown command: %s", cmd)
+		return
+	}
+	if arg == "" {
+		reply(false, "Usage: %s groupname", cmd)
+		return
+	}
+	if problem := task4.CheckName(arg); problem != "" {
+		reply(false, "Invalid group name '%s': %s", arg, strings.Replace(problem, "a name", "a group name", 1))
+		return
+	}
+	g.mu.Lock()
+	members, exists := g.groups[arg]
+	member := slices.Contains(members, name)
+	var ok bool
+	var msg string
+	switch {
+	case cmd == "/create" && exists:
+		msg = fmt.Sprintf("Group '%s' already exists", arg)
+	case cmd == "/create":
+		g.groups[arg] = []string{name}
+		ok, msg = true, fmt.Sprintf("Group '%s' created successfully", arg)
+	case !exists:
+		msg = fmt.Sprintf("Group '%s' does not exist", arg)
+	case cmd == "/join":
+		if !member {
+			g.groups[arg] = append(members, name)
+		}
+		ok, msg = true, fmt.Sprintf("Joined group '%s'", arg)
+	case !member: // /leave
+		msg = fmt.Sprintf("You are not a member of '%s'", arg)
+	default: // /leave
+		rest := slices.DeleteFunc(slices.Clone(members), func(m string) bool { return m == name })
+		ok, msg = true, fmt.Sprintf("Left group '%s'", arg)
+		if len(rest) == 0 {
+			delete(g.groups, arg)
+			msg += " (group deleted - no members)"
+		} else {
+			g.groups[arg] = rest
+		}
+	}
+	g.mu.Unlock()
+	reply(ok, "%s", msg)
+	out.Send(g.list())
+}
+
+// post sends text from name to every online member of group, name
+// included, and says how many got it.
+func (g *Groups) post(name, group, text string) task4.Reply {
+	if text == "" {
+		return task4.Notice(task4.StatusError, "Message text is empty.")
+	}
+	g.mu.Lock()
+	members, exists := g.groups[group]
+	members = slices.Clone(members)
+	g.mu.Unlock()
+	switch {
+	case !exists:
+		return task4.Notice(task4.StatusError, "Group '%s' does not exist", group)
+	case !slices.Contains(members, name):
+		return task4.Notice(task4.StatusError, "You are not a member of '%s'", group)
+	}
+	frame := encode(GroupMessage{Status: "group_message", Group: group, Sender: name, Text: text})
+	sent := 0
+	for _, m := range members {
+		if g.reg.Deliver(m, frame) {
+			sent++
+		}
+	}
+	return task4.Notice(task4.StatusSuccess, "Message sent to %d/%d members in '%s'", sent, len(members), group)
+}
+
+func (g *Groups) list() []byte {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	groups := make(map[string][]string, len(g.groups))
+	for name, members := range g.groups {
+		groups[name] = slices.Clone(members)
+	}
+	return encode(GroupList{Status: "group_list", Groups: groups})
+}
+
+// leaveAll takes a departed user out of every group, deleting the groups
+// left empty.
+func (g *Groups) leaveAll(name string) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	for group, members := range g.groups {
+		rest := slices.DeleteFunc(slices.Clone(members), func(m string) bool { return m == name })
+		if len(rest) == 0 {
+			delete(g.groups, group)
+		} else {
+			g.groups[group] = rest
+		}
+	}
+}

@@ -1,0 +1,81 @@
+// Package cctest holds test helpers for the ClassChat stages.
+package cctest
+
+import (
+	"bufio"
+	"encoding/json"
+	"io"
+	"net"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"chatlab/classchat/task4"
+	"chatlab/shared/chattest"
+)
+
+// Peer is a raw client of a JSON ClassChat server (task 4 and later): it
+// writes exactly the bytes it is given and reads the server's objects, one
+// a line.
+type Peer struct {
+	t    testing.TB
+	Conn net.Conn
+	r    *bufio.Reader
+}
+
+// Dial connects and reads the username prompt.
+func Dial(t testing.TB, addr string) *Peer {
+	t.Helper()
+	conn, err := net.Dial("tcp", addr)
+	require.NoError(t, err)
+	t.Cleanup(func() { conn.Close() })
+	p := &Peer{t: t, Conn: conn, r: bufio.NewReader(conn)}
+	conn.SetReadDeadline(time.Now().Add(chattest.Timeout))
+	prompt := make([]byte, len(task4.Prompt))
+	_, err = io.ReadFull(p.r, prompt)
+	require.NoError(t, err)
+	require.Equal(t, task4.Prompt, string(prompt), "the prompt, with no newline")
+	return p
+}
+
+// Write sends s as it is.
+func (p *Peer) Write(s string) {
+	p.t.Helper()
+	p.Conn.SetWriteDeadline(time.Now().Add(chattest.Timeout))
+	_, err := p.Conn.Write([]byte(s))
+	require.NoError(p.t, err)
+}
+
+// Line returns the next object's line; every object ends with a newline.
+func (p *Peer) Line() []byte {
+	p.t.Helper()
+	p.Conn.SetReadDeadline(time.Now().Add(chattest.Timeout))
+	line, err := p.r.ReadBytes('\n')
+	require.NoError(p.t, err, "got %q", line)
+	return line
+}
+
+// Next decodes the next object as a task 4 reply.
+func (p *Peer) Next() task4.Reply {
+	p.t.Helper()
+	var r task4.Reply
+	line := p.Line()
+	require.NoError(p.t, json.Unmarshal(line, &r), "line %q", line)
+	return r
+}
+
+// Decode decodes the next object into v.
+func (p *Peer) Decode(v any) {
+	p.t.Helper()
+	line := p.Line()
+	require.NoError(p.t, json.Unmarshal(line, v), "line %q", line)
+}
+
+// ExpectClosed fails unless the server closes the connection.
+func (p *Peer) ExpectClosed() {
+	p.t.Helper()
+	p.Conn.SetReadDeadline(time.Now().Add(chattest.Timeout))
+	_, err := p.r.ReadByte()
+	require.Error(p.t, err, "the server should have closed the connection")
+}
