@@ -23,6 +23,17 @@ func Compose(line string) (task4.Request, bool) {
 	return task4.Request{}, false
 }
 
+// Command sends the group commands and group messages typed in the
+// client.
+func Command(line string, s *task4.Session) (bool, error) {
+	req, ok := Compose(line)
+	if !ok {
+		return false, nil
+	}
+	req.Sender = s.Name()
+	return true, s.Send(req)
+}
+
 // Describe renders the objects groups add, as the original client shows
 // them.
 func Describe(raw []byte, _ string) (string, bool) {

@@ -73,17 +73,17 @@ type Groups struct {
 
 // New returns a bonus 1 server: task 4 with groups.
 func New(log *slog.Logger) *server.Server {
-	srv, _ := NewGroups(log, task4.Options{})
+	srv, _ := NewGroups(log, task4.Options{Welcome: Welcome}, Commands)
 	return srv
 }
 
 // NewGroups returns a server with groups, built on task 4 with opts (a
-// later bonus adds its own), and the group registry.
-func NewGroups(log *slog.Logger, opts task4.Options) (*server.Server, *Groups) {
+// later bonus adds its own) and sending commands as its help, and the
+// group registry.
+func NewGroups(log *slog.Logger, opts task4.Options, commands map[string]string) (*server.Server, *Groups) {
 	g := &Groups{groups: make(map[string][]string)}
-	opts.Welcome = Welcome
 	opts.Greet = func(_ string, out *outbox.Outbox) {
-		out.Send(encode(Help{Status: "help", Commands: Commands}))
+		out.Send(encode(Help{Status: "help", Commands: commands}))
 	}
 	next := opts.Handle
 	opts.Handle = func(name string, req task4.Request, raw []byte, out *outbox.Outbox) bool {
@@ -100,6 +100,9 @@ func NewGroups(log *slog.Logger, opts task4.Options) (*server.Server, *Groups) {
 	g.reg = reg
 	return srv, g
 }
+
+// Registry is the task 4 registry the groups live in.
+func (g *Groups) Registry() *task4.Registry { return g.reg }
 
 // handle answers group commands and group messages.
 func (g *Groups) handle(name string, req task4.Request, out *outbox.Outbox) bool {

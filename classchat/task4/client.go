@@ -9,6 +9,7 @@ import (
 	"io"
 	"net"
 	"strings"
+	"sync"
 	"time"
 
 	"chatlab/classchat/internal/cc"
@@ -36,12 +37,69 @@ type ClientConfig struct {
 	Out  io.Writer // display lines
 	// SetPrompt, if set, shows the line editor's prompt.
 	SetPrompt func(string)
-	// Compose, if set, turns a typed line into a request first (a later
+	// Command, if set, is offered every typed line first (a later
 	// stage's commands); it returns false to leave the line to task 4.
-	Compose func(line string) (Request, bool)
+	Command func(line string, s *Session) (bool, error)
+	// Incoming, if set, is offered every object from the server first
+	// (a later stage's objects, such as a file to save); it returns false
+	// to leave the object to Describe.
+	Incoming func(raw []byte, s *Session) bool
 	// Describe, if set, renders an object first (a later stage's
 	// objects); it returns false to leave the object to task 4.
 	Describe func(raw []byte, self string) (string, bool)
+}
+
+// Session is what a stage's hooks may do in a client's session.
+type Session struct {
+	name string
+	conn net.Conn
+	in   *bufio.Reader
+	d    *cc.Display
+	wmu  sync.Mutex
+}
+
+// Name is the user's name.
+func (s *Session) Name() string { return s.name }
+
+// Println shows a line.
+func (s *Session) Println(line string) { s.d.Println(line) }
+
+// Ask shows a question and returns the next typed line.
+func (s *Session) Ask(question string) (string, error) {
+	s.d.Println(question)
+	line, err := s.in.ReadString('\n')
+	if err != nil && line == "" {
+		return "", err
+	}
+	return strings.TrimSpace(line), nil
+}
+
+// Send writes v as one JSON object and a newline. If the object is large
+// (a file), it shows the progress as it goes.
+func (s *Session) Send(v any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	b = append(b, '\n')
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
+	const chunk = 256 << 10
+	if len(b) <= 4*chunk {
+		_, err := s.conn.Write(b)
+		return err
+	}
+	next := 10
+	for off := 0; off < len(b); off += chunk {
+		if _, err := s.conn.Write(b[off:min(off+chunk, len(b))]); err != nil {
+			return err
+		}
+		if pct := 100 * min(off+chunk, len(b)) / len(b); pct >= next {
+			s.d.Printf("[SENDING] %d%% (%d of %d bytes)", pct, min(off+chunk, len(b)), len(b))
+			next = pct/10*10 + 10
+		}
+	}
+	return nil
 }
 
 // RunClient logs in on conn and chats until the user types exit (or the
@@ -73,10 +131,11 @@ func RunClient(ctx context.Context, conn net.Conn, cfg ClientConfig) error {
 	}
 	setPrompt(name + "> ")
 
+	sess := &Session{name: name, conn: conn, in: in, d: d}
 	done := make(chan error, 1)
-	go func() { done <- receive(conn, name, d, cfg.Describe) }()
+	go func() { done <- receive(sess, cfg) }()
 	typed := make(chan error, 1)
-	go func() { typed <- send(conn, name, in, d, cfg.Compose) }()
+	go func() { typed <- send(sess, cfg) }()
 	select {
 	case err := <-done:
 		return err
@@ -117,8 +176,9 @@ func readPrompt(conn net.Conn) (string, error) {
 
 // receive shows the server's objects, newline-delimited or not, until the
 // connection ends.
-func receive(conn net.Conn, name string, d *cc.Display, describe func([]byte, string) (string, bool)) error {
-	objects := framing.NewJSONReader(conn, maxReplyObject)
+func receive(s *Session, cfg ClientConfig) error {
+	d, name, describe := s.d, s.name, cfg.Describe
+	objects := framing.NewJSONReader(s.conn, maxReplyObject)
 	refused := false
 	for {
 		obj, err := objects.Next()
@@ -141,6 +201,9 @@ func receive(conn net.Conn, name string, d *cc.Display, describe func([]byte, st
 		// An error that ends with "Disconnecting..." is the server's last
 		// word: it refused this client.
 		refused = refused || (r.Status == StatusError && strings.HasSuffix(r.Message, "Disconnecting..."))
+		if cfg.Incoming != nil && cfg.Incoming(obj, s) {
+			continue
+		}
 		if describe != nil {
 			if line, ok := describe(obj, name); ok {
 				d.Println(line)
@@ -149,13 +212,6 @@ func receive(conn net.Conn, name string, d *cc.Display, describe func([]byte, st
 		}
 		d.Println(Describe(r, name))
 	}
-}
-
-func composeWith(compose func(string) (Request, bool), line string) (Request, bool) {
-	if compose == nil || line == "" {
-		return Request{}, false
-	}
-	return compose(line)
 }
 
 // Describe renders a reply as the original client shows it.
@@ -188,27 +244,28 @@ func Describe(r Reply, self string) string {
 
 // send turns typed lines into direct messages until exit or the end of
 // input.
-func send(conn net.Conn, name string, in *bufio.Reader, d *cc.Display, compose func(string) (Request, bool)) error {
+func send(s *Session, cfg ClientConfig) error {
+	d, name := s.d, s.name
 	for {
-		line, err := in.ReadString('\n')
+		line, err := s.in.ReadString('\n')
 		line = strings.TrimSpace(line)
 		if cc.IsExit(line) {
 			return nil
 		}
-		if req, ok := composeWith(compose, line); ok {
-			req.Sender = name
-			b, _ := json.Marshal(req)
-			if _, werr := conn.Write(append(b, '\n')); werr != nil {
-				return werr
+		handled := false
+		if cfg.Command != nil && line != "" {
+			var cerr error
+			if handled, cerr = cfg.Command(line, s); cerr != nil {
+				return cerr
 			}
-		} else if line != "" {
+		}
+		if !handled && line != "" {
 			to, text, ok := strings.Cut(line, " ")
 			text = strings.TrimSpace(text)
 			if !ok || text == "" {
 				d.Println("[CLIENT] type: <user> <message>   (or exit)")
 			} else {
-				b, _ := json.Marshal(Request{Sender: name, Receiver: strings.TrimPrefix(to, "@"), Text: text})
-				if _, werr := conn.Write(append(b, '\n')); werr != nil {
+				if werr := s.Send(Request{Sender: name, Receiver: strings.TrimPrefix(to, "@"), Text: text}); werr != nil {
 					return werr
 				}
 			}

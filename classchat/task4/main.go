@@ -12,9 +12,9 @@ import (
 )
 
 // ClientMain is the main of task 4's client and of the clients of the
-// stages built on it: `NAME [--name user] [host] [port]`. compose and
-// describe are the stage's hooks (nil for task 4).
-func ClientMain(name, summary, usage string, compose func(string) (Request, bool), describe func([]byte, string) (string, bool)) {
+// stages built on it: `NAME [--name user] [host] [port]`. hooks holds the
+// stage's Command, Incoming and Describe (none for task 4).
+func ClientMain(name, summary, usage string, hooks ClientConfig) {
 	var user *string
 	addr, cmd := cc.ClientCommand(name, summary,
 		func(c *cli.Command) { user = c.FlagSet.String("name", "", "your username (asked for if not given)") },
@@ -28,7 +28,8 @@ func ClientMain(name, summary, usage string, compose func(string) (Request, bool
 	if err != nil {
 		cmd.Fatal(cli.ExitError, err)
 	}
-	cfg := ClientConfig{Name: *user, In: in, Out: out, Compose: compose, Describe: describe}
+	cfg := hooks
+	cfg.Name, cfg.In, cfg.Out = *user, in, out
 	if interactive {
 		cfg.SetPrompt = out.(interface{ SetPrompt(string) }).SetPrompt
 	}

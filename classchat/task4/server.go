@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -53,6 +54,12 @@ type Options struct {
 	Left func(name string)
 	// MaxObject bounds one object from a client (default MaxObject).
 	MaxObject int
+	// TooLarge is the error sent, before closing, for an object over
+	// MaxObject (default: says the limit in bytes).
+	TooLarge string
+	// QueueBytes bounds each user's outbound queue (default
+	// outbox.DefaultMaxBytes); it must hold at least one whole object.
+	QueueBytes int
 }
 
 // New returns a task 4 server.
@@ -136,9 +143,9 @@ func (r *Registry) ServeConn(_ context.Context, conn net.Conn) {
 		log.Info("disconnected before logging in", "reason", err)
 		return
 	}
-	cfg := outbox.Config{}
+	cfg := outbox.Config{MaxBytes: r.opts.QueueBytes}
 	if legacy {
-		cfg = outbox.Config{OnePerWrite: true, Gap: LegacyGap}
+		cfg.OnePerWrite, cfg.Gap = true, LegacyGap
 	}
 	out := outbox.New(conn, cfg)
 	end := func(reason any) {
@@ -232,7 +239,11 @@ func (r *Registry) session(name string, in io.Reader, out *outbox.Outbox) error 
 			out.Send(Notice(StatusError, InvalidFormat).Encode())
 			continue
 		case errors.Is(err, framing.ErrObjectTooLarge):
-			out.Send(Notice(StatusError, "A message is at most %d bytes. Disconnecting...", r.opts.MaxObject).Encode())
+			text := r.opts.TooLarge
+			if text == "" {
+				text = fmt.Sprintf("A message is at most %d bytes. Disconnecting...", r.opts.MaxObject)
+			}
+			out.Send(Notice(StatusError, "%s", text).Encode())
 			return err
 		case errors.Is(err, io.EOF):
 			return errors.New("closed by the client")

@@ -11,5 +11,5 @@ func main() {
 	task4.ClientMain("client-bonus1", "ClassChat bonus 1 client: direct messages and groups.",
 		"Type \"<user> <message>\" for a direct message, \"@group <message>\" for a group,\n"+
 			"\"/create g\", \"/join g\", \"/leave g\", \"/groups\", and exit to leave.",
-		bonus1.Compose, bonus1.Describe)
+		task4.ClientConfig{Command: bonus1.Command, Describe: bonus1.Describe})
 }

@@ -6,5 +6,5 @@ import "chatlab/classchat/task4"
 
 func main() {
 	task4.ClientMain("client-task4", "ClassChat task 4 client: direct messages between named users.",
-		"Type \"<user> <message>\" to send a direct message, and exit to leave.", nil, nil)
+		"Type \"<user> <message>\" to send a direct message, and exit to leave.", task4.ClientConfig{})
 }

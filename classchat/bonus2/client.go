@@ -1,0 +1,140 @@
+package bonus2
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"chatlab/classchat/bonus1"
+	"chatlab/classchat/task4"
+)
+
+// Command handles /sendfile (asking for the recipient and the path, as the
+// original client does, or taking them on one line: /sendfile bob
+// notes.pdf), and leaves the rest to bonus 1.
+func Command(line string, s *task4.Session) (bool, error) {
+	cmd, rest, _ := strings.Cut(line, " ")
+	if cmd != "/sendfile" {
+		return bonus1.Command(line, s)
+	}
+	to, file, _ := strings.Cut(strings.TrimSpace(rest), " ")
+	var err error
+	if to == "" {
+		if to, err = s.Ask("Recipient username:"); err != nil {
+			return true, nil
+		}
+	}
+	if file = strings.TrimSpace(file); file == "" {
+		if file, err = s.Ask("File path:"); err != nil {
+			return true, nil
+		}
+	}
+	req, err := ReadFile(s.Name(), to, file)
+	if err != nil {
+		s.Println("[ERROR] " + err.Error())
+		return true, nil
+	}
+	s.Println(fmt.Sprintf("[FILE] Sending %s (%d bytes) to %s...", req.FileData.Filename, req.FileData.Filesize, to))
+	return true, s.Send(req)
+}
+
+// ReadFile makes the request that sends the file at path to receiver,
+// refusing one over the limit before reading it.
+func ReadFile(sender, receiver, path string) (FileRequest, error) {
+	info, err := os.Stat(path)
+	switch {
+	case err != nil:
+		return FileRequest{}, fmt.Errorf("cannot send %s: %w", path, err)
+	case !info.Mode().IsRegular():
+		return FileRequest{}, fmt.Errorf("cannot send %s: not a regular file", path)
+	case info.Size() > MaxFileBytes:
+		return FileRequest{}, fmt.Errorf("%s is %d bytes; the limit is 10 MiB (%d bytes)", path, info.Size(), MaxFileBytes)
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return FileRequest{}, err
+	}
+	return FileRequest{Type: "file", Sender: sender, Receiver: receiver, FileData: FileData{
+		Filename: filepath.Base(path), Filesize: int64(len(data)),
+		Checksum: Checksum(data), Data: base64.StdEncoding.EncodeToString(data),
+	}}, nil
+}
+
+// Downloads saves the files a client receives in Dir.
+type Downloads struct{ Dir string }
+
+// Incoming saves a file_transfer object; it leaves every other object to
+// the display.
+func (d Downloads) Incoming(raw []byte, s *task4.Session) bool {
+	var t FileTransfer
+	if json.Unmarshal(raw, &t) != nil || t.Status != "file_transfer" {
+		return false
+	}
+	when := ""
+	if t.Timestamp != "" {
+		when = " [" + t.Timestamp + "]"
+	}
+	s.Println(fmt.Sprintf("[FILE RECEIVED] From %s%s: %s (%d bytes)", t.Sender, when, t.Filename, t.Filesize))
+	saved, err := d.Save(t)
+	if err != nil {
+		s.Println("[ERROR] " + err.Error())
+		return true
+	}
+	s.Println("[FILE SAVED] " + saved)
+	s.Println("[VERIFIED] Checksum OK")
+	return true
+}
+
+// ErrChecksum is returned by Save for a file that does not match its
+// checksum; nothing is kept.
+var ErrChecksum = errors.New("does not match its checksum")
+
+// Save writes the file of t under d.Dir, under its sanitised name or, if
+// that is taken, name_1.ext, name_2.ext, ...; it never overwrites. A file
+// that does not decode, exceeds the limit or fails its checksum is not
+// kept.
+func (d Downloads) Save(t FileTransfer) (string, error) {
+	name := SafeName(t.Filename)
+	if name == "" {
+		return "", fmt.Errorf("refused a file with the unusable name %q", t.Filename)
+	}
+	data, err := base64.StdEncoding.DecodeString(t.Data)
+	switch {
+	case err != nil:
+		return "", fmt.Errorf("file '%s' is not valid base64; not kept", name)
+	case len(data) > MaxFileBytes:
+		return "", fmt.Errorf("file '%s' is over the 10 MiB limit; not kept", name)
+	case !strings.EqualFold(Checksum(data), t.Checksum):
+		return "", fmt.Errorf("file '%s' from %s %w: it was damaged on the way and was not kept", name, t.Sender, ErrChecksum)
+	}
+	if err := os.MkdirAll(d.Dir, 0o755); err != nil {
+		return "", err
+	}
+	ext := filepath.Ext(name)
+	base := strings.TrimSuffix(name, ext)
+	for i := 0; ; i++ {
+		candidate := name
+		if i > 0 {
+			candidate = fmt.Sprintf("%s_%d%s", base, i, ext)
+		}
+		p := filepath.Join(d.Dir, candidate)
+		f, err := os.OpenFile(p, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+		if errors.Is(err, fs.ErrExist) {
+			continue
+		}
+		if err != nil {
+			return "", err
+		}
+		if _, err := f.Write(data); err != nil {
+			f.Close()
+			os.Remove(p)
+			return "", err
+		}
+		return p, f.Close()
+	}
+}

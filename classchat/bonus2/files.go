@@ -1,0 +1,162 @@
+// Package bonus2 is ClassChat's second bonus: file transfer. On top of
+// bonus 1 (groups, direct messages), a user sends a file to another: the
+// client reads it, base64-encodes it into a JSON object with its name,
+// size and SHA-256, and the server forwards it; the receiving client
+// checks the checksum and saves the file under downloads/.
+//
+// Where the original failed, this one does not: files up to the 10 MiB
+// limit arrive whole (the original lost anything over about 700 KB, since
+// it read a whole file with one recv()); the limit is enforced by the
+// server too, which reads at most the limit plus the JSON overhead before
+// refusing; a received name cannot escape downloads/, hide, or overwrite
+// anything; and a file whose checksum does not match is not kept.
+package bonus2
+
+import (
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"log/slog"
+	"maps"
+	"path"
+	"path/filepath"
+	"strings"
+
+	"chatlab/classchat/bonus1"
+	"chatlab/classchat/task4"
+	"chatlab/shared/outbox"
+	"chatlab/shared/server"
+)
+
+// Limits and texts.
+const (
+	MaxFileBytes = 10 << 20
+	Welcome      = "Welcome %s! ClassChat with Group Chat + File Transfer."
+)
+
+// MaxObject bounds one object from a client: a whole file, base64, and
+// room for the rest of the object.
+var MaxObject = base64.StdEncoding.EncodedLen(MaxFileBytes) + 64<<10
+
+// Commands is the help sent after the welcome: bonus 1's and /sendfile.
+var Commands = func() map[string]string {
+	c := maps.Clone(bonus1.Commands)
+	c["Send file"] = "Use /sendfile username filepath"
+	return c
+}()
+
+// FileData is the file part of a request.
+type FileData struct {
+	Filename string `json:"filename"`
+	Filesize int64  `json:"filesize"`
+	Checksum string `json:"checksum"` // SHA-256, hex
+	Data     string `json:"data"`     // base64
+}
+
+// FileRequest is a client's file, as the original client sends it.
+type FileRequest struct {
+	Type     string   `json:"type"` // "file"
+	Sender   string   `json:"sender"`
+	Receiver string   `json:"receiver"`
+	FileData FileData `json:"file_data"`
+}
+
+// FileTransfer is a file as its receiver gets it.
+type FileTransfer struct {
+	Status    string `json:"status"` // "file_transfer"
+	Sender    string `json:"sender"`
+	Filename  string `json:"filename"`
+	Filesize  int64  `json:"filesize"`
+	Checksum  string `json:"checksum"`
+	Data      string `json:"data"`
+	Timestamp string `json:"timestamp,omitempty"` // offline delivery (bonus 3)
+}
+
+// Encode returns t as one line.
+func (t FileTransfer) Encode() []byte {
+	b, _ := json.Marshal(t)
+	return append(b, '\n')
+}
+
+// New returns a bonus 2 server.
+func New(log *slog.Logger) *server.Server {
+	var reg *task4.Registry
+	opts := task4.Options{
+		Welcome:    Welcome,
+		MaxObject:  MaxObject,
+		TooLarge:   "That message is over the limit: a file is at most 10 MiB. Disconnecting...",
+		QueueBytes: 2 * MaxObject,
+		Handle: func(name string, req task4.Request, raw []byte, out *outbox.Outbox) bool {
+			if req.Type != "file" {
+				return false
+			}
+			reply, t := Check(name, raw)
+			if t != nil {
+				if reg.Deliver(req.Receiver, t.Encode()) {
+					reply = task4.Notice(task4.StatusSuccess, "File '%s' sent to %s", t.Filename, req.Receiver)
+				} else {
+					reply = task4.Notice(task4.StatusError, "User '%s' is not connected.", req.Receiver)
+				}
+			}
+			out.Send(reply.Encode())
+			return true
+		},
+	}
+	srv, groups := bonus1.NewGroups(log, opts, Commands)
+	reg = groups.Registry()
+	return srv
+}
+
+// Check validates a file request from name and returns the transfer to
+// forward, or the error to answer with. The file must decode, be within
+// the limit, match its size and checksum, and have a usable name.
+func Check(name string, raw []byte) (task4.Reply, *FileTransfer) {
+	var req FileRequest
+	if json.Unmarshal(raw, &req) != nil {
+		return task4.Notice(task4.StatusError, task4.InvalidFormat), nil
+	}
+	f := req.FileData
+	fname := SafeName(f.Filename)
+	if fname == "" {
+		return task4.Notice(task4.StatusError, "Invalid file name '%s'", f.Filename), nil
+	}
+	if base64.StdEncoding.DecodedLen(len(f.Data)) > MaxFileBytes+2 {
+		return task4.Notice(task4.StatusError, "File '%s' is too large: the limit is 10 MiB (%d bytes)", fname, MaxFileBytes), nil
+	}
+	data, err := base64.StdEncoding.DecodeString(f.Data)
+	switch {
+	case err != nil:
+		return task4.Notice(task4.StatusError, "File '%s' is not valid base64", fname), nil
+	case len(data) > MaxFileBytes:
+		return task4.Notice(task4.StatusError, "File '%s' is too large: the limit is 10 MiB (%d bytes)", fname, MaxFileBytes), nil
+	case int64(len(data)) != f.Filesize:
+		return task4.Notice(task4.StatusError, "File '%s' says %d bytes but holds %d", fname, f.Filesize, len(data)), nil
+	case !strings.EqualFold(Checksum(data), f.Checksum):
+		return task4.Notice(task4.StatusError, "File '%s' does not match its checksum: it was damaged on the way, and not delivered", fname), nil
+	}
+	return task4.Reply{}, &FileTransfer{Status: "file_transfer", Sender: name, Filename: fname,
+		Filesize: f.Filesize, Checksum: strings.ToLower(f.Checksum), Data: f.Data}
+}
+
+// Checksum is the hex SHA-256 of data.
+func Checksum(data []byte) string {
+	sum := sha256.Sum256(data)
+	return hex.EncodeToString(sum[:])
+}
+
+// SafeName reduces a received file name to a plain base name, or "" if
+// nothing usable is left: no directories (either slash), no hidden or
+// empty names, no control characters.
+func SafeName(name string) string {
+	name = strings.ReplaceAll(name, "\\", "/")
+	name = path.Base(path.Clean("/" + name))
+	name = filepath.Base(name)
+	if name == "/" || name == "." || name == ".." || strings.HasPrefix(name, ".") {
+		return ""
+	}
+	if strings.IndexFunc(name, func(r rune) bool { return r < 0x20 || r == 0x7f }) >= 0 {
+		return ""
+	}
+	return name
+}
