@@ -78,10 +78,11 @@ func TestManyClients(t *testing.T) {
 // Lines never merge: two quick messages arrive as two lines.
 func TestLinesDoNotMerge(t *testing.T) {
 	addr, _ := start(t)
-	one, two := connect(t, addr), connect(t, addr)
-	one.next()
-	one.next()
-	two.next()
+	one := connect(t, addr)
+	one.next() // welcome
+	two := connect(t, addr)
+	two.next() // welcome
+	one.next() // two joined
 	two.conn.Write([]byte("first\nsecond\n"))
 	assert.Equal(t, "[Client 2] first", one.next())
 	assert.Equal(t, "[Client 2] second", one.next())
