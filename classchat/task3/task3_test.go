@@ -94,10 +94,11 @@ func TestSlowReaderStallsNobody(t *testing.T) {
 	addr, _ := start(t)
 	sloth := connect(t, addr)
 	sloth.next()
-	talker, listener := connect(t, addr), connect(t, addr)
-	talker.next()
-	listener.next()
-	talker.next() // listener joined
+	talker := connect(t, addr)
+	talker.next() // welcome: the talker is Client 2
+	listener := connect(t, addr)
+	listener.next() // welcome
+	talker.next()   // listener joined
 	long := strings.Repeat("x", 4000)
 	const slothLeft = "[SYSTEM] Client 1 has left the chat"
 	cutOff := false
