@@ -82,7 +82,11 @@ func New(log *slog.Logger) *server.Server {
 // group registry.
 func NewGroups(log *slog.Logger, opts task4.Options, commands map[string]string) (*server.Server, *Groups) {
 	g := &Groups{groups: make(map[string][]string)}
-	opts.Greet = func(_ string, out *outbox.Outbox) {
+	greet := opts.Greet // a later stage's (bonus 3: the offline messages) comes first
+	opts.Greet = func(name string, out *outbox.Outbox) {
+		if greet != nil {
+			greet(name, out)
+		}
 		out.Send(encode(Help{Status: "help", Commands: commands}))
 	}
 	next := opts.Handle
@@ -198,7 +202,9 @@ func (g *Groups) post(name, group, text string) task4.Reply {
 	frame := encode(GroupMessage{Status: "group_message", Group: group, Sender: name, Text: text})
 	sent := 0
 	for _, m := range members {
-		if g.reg.Deliver(m, frame) {
+		// A member who is offline gets it later, where the server holds
+		// messages (bonus 3); n counts those who got it now.
+		if outcome, _ := g.reg.DeliverOrHold(m, frame); outcome == task4.Delivered {
 			sent++
 		}
 	}

@@ -91,21 +91,35 @@ func New(log *slog.Logger) *server.Server {
 			if req.Type != "file" {
 				return false
 			}
-			reply, t := Check(name, raw)
-			if t != nil {
-				if reg.Deliver(req.Receiver, t.Encode()) {
-					reply = task4.Notice(task4.StatusSuccess, "File '%s' sent to %s", t.Filename, req.Receiver)
-				} else {
-					reply = task4.Notice(task4.StatusError, "User '%s' is not connected.", req.Receiver)
-				}
-			}
-			out.Send(reply.Encode())
+			out.Send(Send(reg, name, req.Receiver, raw).Encode())
 			return true
 		},
 	}
 	srv, groups := bonus1.NewGroups(log, opts, Commands)
 	reg = groups.Registry()
 	return srv
+}
+
+// Send checks a file request from name and delivers the file to
+// receiver, or holds it if the server holds messages for absent users,
+// and returns the answer for the sender.
+func Send(reg *task4.Registry, name, receiver string, raw []byte) task4.Reply {
+	reply, t := Check(name, raw)
+	if t == nil {
+		return reply
+	}
+	if task4.CheckName(receiver) != "" {
+		return task4.Notice(task4.StatusError, "User '%s' is not connected.", receiver)
+	}
+	switch outcome, err := reg.DeliverOrHold(receiver, t.Encode()); outcome {
+	case task4.Delivered:
+		return task4.Notice(task4.StatusSuccess, "File '%s' sent to %s", t.Filename, receiver)
+	case task4.Held:
+		return task4.Notice(task4.StatusSuccess, "File '%s' queued for %s (offline)", t.Filename, receiver)
+	case task4.HoldFailed:
+		return task4.Notice(task4.StatusError, "File '%s' not queued for %s: %v", t.Filename, receiver, err)
+	}
+	return task4.Notice(task4.StatusError, "User '%s' is not connected.", receiver)
 }
 
 // Check validates a file request from name and returns the transfer to

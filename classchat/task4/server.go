@@ -54,6 +54,9 @@ type Options struct {
 	Left func(name string)
 	// MaxObject bounds one object from a client (default MaxObject).
 	MaxObject int
+	// Hold, if set, keeps an object for a user who is not online (bonus
+	// 3's offline queue); it returns an error if it cannot.
+	Hold func(to string, frame []byte) error
 	// TooLarge is the error sent, before closing, for an object over
 	// MaxObject (default: says the limit in bytes).
 	TooLarge string
@@ -94,6 +97,32 @@ func (r *Registry) Deliver(name string, frame []byte) bool {
 	to, online := r.users[name]
 	r.mu.Unlock()
 	return online && to.Send(frame) == nil
+}
+
+// Outcome is what became of a frame for a user.
+type Outcome int
+
+// Outcomes of DeliverOrHold.
+const (
+	NotConnected Outcome = iota // offline, and nothing holds messages
+	Delivered                   // queued on the user's connection
+	Held                        // kept for when the user logs in
+	HoldFailed                  // offline, and the hold refused it
+)
+
+// DeliverOrHold delivers a frame to an online user, or, if the server
+// holds messages for absent users (Options.Hold), keeps it for them.
+func (r *Registry) DeliverOrHold(name string, frame []byte) (Outcome, error) {
+	if r.Deliver(name, frame) {
+		return Delivered, nil
+	}
+	if r.opts.Hold == nil {
+		return NotConnected, nil
+	}
+	if err := r.opts.Hold(name, frame); err != nil {
+		return HoldFailed, err
+	}
+	return Held, nil
 }
 
 func (r *Registry) shutdown() {
@@ -269,16 +298,20 @@ func (r *Registry) route(name string, req Request, out *outbox.Outbox) {
 		out.Send(Notice(StatusError, "Message text is empty.").Encode())
 		return
 	}
-	r.mu.Lock()
-	to, online := r.users[req.Receiver]
-	r.mu.Unlock()
-	if !online {
+	if problem := CheckName(req.Receiver); problem != "" {
 		out.Send(Notice(StatusError, "User '%s' is not connected.", req.Receiver).Encode())
 		return
 	}
 	msg := Reply{Status: StatusMessage, Sender: name, Receiver: req.Receiver, Text: req.Text}.Encode()
-	if to.Send(msg) != nil {
-		out.Send(Notice(StatusError, "Failed to deliver message to %s", req.Receiver).Encode())
+	switch outcome, err := r.DeliverOrHold(req.Receiver, msg); outcome {
+	case NotConnected:
+		out.Send(Notice(StatusError, "User '%s' is not connected.", req.Receiver).Encode())
+		return
+	case Held:
+		out.Send(Notice(StatusSent, "Message queued for %s (currently offline)", req.Receiver).Encode())
+		return
+	case HoldFailed:
+		out.Send(Notice(StatusError, "Message not queued for %s: %v", req.Receiver, err).Encode())
 		return
 	}
 	r.log.Debug("message", "from", name, "to", req.Receiver)

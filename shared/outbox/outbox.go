@@ -68,6 +68,7 @@ type Outbox struct {
 	mu       sync.Mutex
 	queue    [][]byte
 	spare    [][]byte // the previous batch's slice, reused by the next
+	then     map[int]func() // SendThen's callbacks, by position in queue
 	queued   int      // bytes in queue
 	writing  bool     // a writer goroutine is running
 	draining bool     // closed to new frames; close the conn once drained
@@ -102,6 +103,10 @@ func New(conn Conn, cfg Config) *Outbox {
 // does not fit within the queue's bound the connection is closed and Send
 // returns ErrSlowConsumer; after the outbox is closed it returns ErrClosed.
 func (o *Outbox) Send(frame []byte) error {
+	return o.send(frame, nil)
+}
+
+func (o *Outbox) send(frame []byte, written func()) error {
 	o.mu.Lock()
 	if o.draining || o.closed {
 		o.mu.Unlock()
@@ -112,6 +117,12 @@ func (o *Outbox) Send(frame []byte) error {
 		o.mu.Unlock()
 		return ErrSlowConsumer
 	}
+	if written != nil {
+		if o.then == nil {
+			o.then = make(map[int]func())
+		}
+		o.then[len(o.queue)] = written
+	}
 	o.queue = append(o.queue, frame)
 	o.queued += len(frame)
 	if !o.writing {
@@ -120,6 +131,14 @@ func (o *Outbox) Send(frame []byte) error {
 	}
 	o.mu.Unlock()
 	return nil
+}
+
+// SendThen is Send, and calls written (on the writer's goroutine) once the
+// frame has been written to the connection. written is not called if the
+// frame is dropped or its write fails: what must not be lost until it was
+// written (an offline message) can wait for it.
+func (o *Outbox) SendThen(frame []byte, written func()) error {
+	return o.send(frame, written)
 }
 
 // CloseAfterFlush refuses further frames, writes what is queued, then
@@ -161,7 +180,7 @@ func (o *Outbox) closeLocked(reason error) {
 	}
 	o.closed = true
 	o.err = reason
-	o.queue, o.spare, o.queued = nil, nil, 0
+	o.queue, o.spare, o.queued, o.then = nil, nil, 0, nil
 	// Close outside the lock and off the caller's goroutine: closing a TLS
 	// connection may try to write an alert, and Send must never block.
 	go func() {
@@ -189,8 +208,8 @@ func (o *Outbox) write() {
 			o.mu.Unlock()
 			return
 		}
-		batch := o.queue
-		o.queue, o.spare = o.spare[:0], nil
+		batch, then := o.queue, o.then
+		o.queue, o.spare, o.then = o.spare[:0], nil, nil
 		o.queued = 0
 		o.mu.Unlock()
 
@@ -219,6 +238,13 @@ func (o *Outbox) write() {
 			_, err = o.conn.Write(out)
 		}
 		clear(batch)
+		if err == nil {
+			for i := range len(batch) {
+				if f := then[i]; f != nil {
+					f()
+				}
+			}
+		}
 
 		o.mu.Lock()
 		if !o.closed && o.spare == nil {

@@ -239,3 +239,29 @@ func (o *Outbox) busy() bool {
 	defer o.mu.Unlock()
 	return o.writing
 }
+
+// SendThen's callback runs once the frame is written, in order, and not
+// for a frame that is dropped.
+func TestSendThen(t *testing.T) {
+	g := newGatedConn()
+	o := New(g, Config{})
+	var mu sync.Mutex
+	var done []string
+	note := func(s string) func() {
+		return func() { mu.Lock(); done = append(done, s); mu.Unlock() }
+	}
+	require.NoError(t, o.SendThen([]byte("one;"), note("one")))
+	<-g.entered
+	require.NoError(t, o.Send([]byte("two;")))
+	require.NoError(t, o.SendThen([]byte("three;"), note("three")))
+	close(g.release)
+	o.CloseAfterFlush()
+	waitDone(t, o)
+	mu.Lock()
+	defer mu.Unlock()
+	assert.Equal(t, []string{"one", "three"}, done)
+
+	dropped := New(discardConn{}, Config{})
+	dropped.Close(nil)
+	assert.ErrorIs(t, dropped.SendThen([]byte("x"), func() { t.Error("called for a dropped frame") }), ErrClosed)
+}
