@@ -67,13 +67,13 @@ type Outbox struct {
 
 	mu       sync.Mutex
 	queue    [][]byte
-	spare    [][]byte // the previous batch's slice, reused by the next
+	spare    [][]byte       // the previous batch's slice, reused by the next
 	then     map[int]func() // SendThen's callbacks, by position in queue
-	queued   int      // bytes in queue
-	writing  bool     // a writer goroutine is running
-	draining bool     // closed to new frames; close the conn once drained
-	closed   bool     // conn closed (or closing)
-	err      error    // why it closed
+	queued   int            // bytes in queue
+	writing  bool           // a writer goroutine is running
+	draining bool           // closed to new frames; close the conn once drained
+	closed   bool           // conn closed (or closing)
+	err      error          // why it closed
 }
 
 var bufPool = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b }}
