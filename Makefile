@@ -28,7 +28,7 @@ SERVER_ARGS_v4      = $(or $(PORT),5555) $(CERT) $(KEY)
 CLIENT_FLAGS_v4     = --ca $(CERT)
 
 # ClassChat: task 2 is a client only; task 3's client is task 1's line client.
-CLASSCHAT   := task1 task2 task3 task4 bonus1 bonus2
+CLASSCHAT   := task1 task2 task3 task4 bonus1 bonus2 bonus3
 SERVER_PKG_task1 := classchat/task1/cmd/server
 CLIENT_PKG_task1 := classchat/task1/cmd/client
 CLIENT_PKG_task2 := classchat/task2/cmd/client
@@ -40,9 +40,11 @@ SERVER_PKG_bonus1 := classchat/bonus1/cmd/server
 CLIENT_PKG_bonus1 := classchat/bonus1/cmd/client
 SERVER_PKG_bonus2 := classchat/bonus2/cmd/server
 CLIENT_PKG_bonus2 := classchat/bonus2/cmd/client
+SERVER_PKG_bonus3 := classchat/bonus3/cmd/server
+CLIENT_PKG_bonus3 := classchat/bonus3/cmd/client
 
-SERVERS     := $(STAGES) task1 task3 task4 bonus1 bonus2
-CLIENTS     := $(STAGES) task1 task2 task3 task4 bonus1 bonus2
+SERVERS     := $(STAGES) task1 task3 task4 bonus1 bonus2 bonus3
+CLIENTS     := $(STAGES) task1 task2 task3 task4 bonus1 bonus2 bonus3
 
 # Every Go module of the workspace.
 MODULES     := $(sort $(patsubst ./%/go.mod,%,$(shell find . -name go.mod -not -path './bin/*')))
@@ -64,6 +66,7 @@ help: ## list the targets
 	@echo "  make server-task4 / client-task4           usernames and routed direct messages (JSON)"
 	@echo "  make server-bonus1 / client-bonus1         groups: /create /join /leave /groups, @group"
 	@echo "  make server-bonus2 / client-bonus2         files up to 10 MiB: /sendfile"
+	@echo "  make server-bonus3 / client-bonus3         offline messages, kept on disk across restarts"
 	@echo
 	@echo "Build and check:"
 	@echo "  make build                                 build every stage's binaries into $(BIN)/"

@@ -223,6 +223,9 @@ func (o *Outbox) write() {
 				if _, err = o.conn.Write(f); err != nil {
 					break
 				}
+				if done := then[i]; done != nil {
+					done()
+				}
 			}
 		} else {
 			out := batch[0]
@@ -237,14 +240,14 @@ func (o *Outbox) write() {
 			o.conn.SetWriteDeadline(time.Now().Add(o.writeTimeout))
 			_, err = o.conn.Write(out)
 		}
-		clear(batch)
-		if err == nil {
+		if err == nil && !o.onePerWrite {
 			for i := range len(batch) {
-				if f := then[i]; f != nil {
-					f()
+				if done := then[i]; done != nil {
+					done()
 				}
 			}
 		}
+		clear(batch)
 
 		o.mu.Lock()
 		if !o.closed && o.spare == nil {

@@ -17,7 +17,16 @@ import (
 // 127.0.0.1), listens, and returns the listener. It exits with a clear
 // message if the address is taken.
 func ServerCommand(name, summary string, details ...string) (net.Listener, *cli.Command) {
+	return ServerCommandWith(name, summary, nil, details...)
+}
+
+// ServerCommandWith is ServerCommand for a server with flags of its own,
+// which register adds.
+func ServerCommandWith(name, summary string, register func(*cli.Command), details ...string) (net.Listener, *cli.Command) {
 	cmd := cli.NewCommand(name, "[port]", summary, 0, 1)
+	if register != nil {
+		register(cmd)
+	}
 	host := cmd.FlagSet.String("host", DefaultHost, "address to listen on")
 	cmd.Details = append([]string{fmt.Sprintf("The port defaults to %d.", DefaultPort)}, details...)
 	args := cmd.Parse(os.Args[1:])

@@ -1,0 +1,33 @@
+package bonus3
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"chatlab/classchat/bonus1"
+)
+
+// Describe renders what bonus 3 adds (the offline notice, and the time of
+// a held message), and leaves the rest to bonus 1.
+func Describe(raw []byte, self string) (string, bool) {
+	var v struct {
+		Status    string `json:"status"`
+		Message   string `json:"message"`
+		Sender    string `json:"sender"`
+		Text      string `json:"text"`
+		Timestamp string `json:"timestamp"`
+	}
+	if json.Unmarshal(raw, &v) != nil {
+		return "", false
+	}
+	switch {
+	case v.Status == "offline_messages":
+		return "[OFFLINE] " + v.Message, true
+	case v.Status == "message" && v.Timestamp != "":
+		return fmt.Sprintf("[%s] [%s] %s", v.Sender, v.Timestamp, v.Text), true
+	case v.Status == "sent" && strings.Contains(v.Message, "queued"):
+		return "[QUEUED] " + v.Message, true
+	}
+	return bonus1.Describe(raw, self)
+}
