@@ -66,6 +66,10 @@ func encode(v any) []byte {
 // Groups is the group registry: names to their members.
 type Groups struct {
 	reg *task4.Registry
+	// keepAbsent keeps a user in their groups when they leave the chat
+	// (bonus 3: group messages wait for them); otherwise leaving the chat
+	// leaves every group, as in the original.
+	keepAbsent bool
 
 	mu     sync.Mutex
 	groups map[string][]string // members in the order they joined
@@ -73,15 +77,16 @@ type Groups struct {
 
 // New returns a bonus 1 server: task 4 with groups.
 func New(log *slog.Logger) *server.Server {
-	srv, _ := NewGroups(log, task4.Options{Welcome: Welcome}, Commands)
+	srv, _ := NewGroups(log, task4.Options{Welcome: Welcome}, Commands, false)
 	return srv
 }
 
 // NewGroups returns a server with groups, built on task 4 with opts (a
 // later bonus adds its own) and sending commands as its help, and the
-// group registry.
-func NewGroups(log *slog.Logger, opts task4.Options, commands map[string]string) (*server.Server, *Groups) {
-	g := &Groups{groups: make(map[string][]string)}
+// group registry. With keepAbsent, users stay in their groups while away
+// (where the server holds messages for them).
+func NewGroups(log *slog.Logger, opts task4.Options, commands map[string]string, keepAbsent bool) (*server.Server, *Groups) {
+	g := &Groups{groups: make(map[string][]string), keepAbsent: keepAbsent}
 	greet := opts.Greet // a later stage's (bonus 3: the offline messages) comes first
 	opts.Greet = func(name string, out *outbox.Outbox) {
 		if greet != nil {
@@ -95,7 +100,9 @@ func NewGroups(log *slog.Logger, opts task4.Options, commands map[string]string)
 	}
 	left := opts.Left
 	opts.Left = func(name string) {
-		g.leaveAll(name)
+		if !g.keepAbsent {
+			g.leaveAll(name)
+		}
 		if left != nil {
 			left(name)
 		}

@@ -95,7 +95,7 @@ func New(log *slog.Logger) *server.Server {
 			return true
 		},
 	}
-	srv, groups := bonus1.NewGroups(log, opts, Commands)
+	srv, groups := bonus1.NewGroups(log, opts, Commands, false)
 	reg = groups.Registry()
 	return srv
 }

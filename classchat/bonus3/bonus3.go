@@ -5,6 +5,10 @@
 // offline_messages notice ("You have n offline message(s)") and the
 // messages, then the commands.
 //
+// A user stays in their groups while away, so that group messages wait
+// for them too (in bonus 1 and 2, as in the original, leaving the chat
+// leaves every group).
+//
 // The original kept the queue in memory, unbounded. This one keeps it on
 // disk, in SQLite (modernc.org/sqlite: pure Go, no cgo): a message is
 // acknowledged to its sender only once committed, so a server killed with
@@ -84,7 +88,7 @@ func New(log *slog.Logger, store *Store) *server.Server {
 			return true
 		},
 	}
-	srv, groups := bonus1.NewGroups(log, opts, Commands)
+	srv, groups := bonus1.NewGroups(log, opts, Commands, true)
 	reg = groups.Registry()
 	return srv
 }

@@ -100,6 +100,39 @@ func TestOfflineMessagesInOrder(t *testing.T) {
 	assert.Empty(t, held)
 }
 
+// A member who is away keeps their groups, and group messages wait for
+// them.
+func TestGroupMessagesWaitForAbsentMembers(t *testing.T) {
+	store := open(t, filepath.Join(t.TempDir(), "q.db"), 0)
+	addr := start(t, store)
+	alice, _ := login(t, addr, "alice")
+	bob, _ := login(t, addr, "bob")
+	alice.Next() // bob joined
+	alice.Next() // user list
+	bob.Write(`{"type": "message", "receiver": "/create g", "text": ""}`)
+	bob.Next()
+	bob.Line() // group list
+	alice.Write(`{"type": "message", "receiver": "/join g", "text": ""}`)
+	alice.Next()
+	alice.Line()
+	bob.Conn.Close()
+	alice.Next() // bob left
+	alice.Next() // user list
+	alice.Write(`{"type": "message", "receiver": "@g", "text": "meeting at noon"}`)
+	var gm struct{ Status, Group, Sender, Text string }
+	alice.Decode(&gm) // alice, a member, gets it now
+	assert.Equal(t, "meeting at noon", gm.Text)
+	assert.Equal(t, "Message sent to 1/2 members in 'g'", alice.Next().Message)
+
+	_, held := login(t, addr, "bob")
+	require.Len(t, held, 2)
+	var waited struct{ Status, Group, Sender, Text, Timestamp string }
+	require.NoError(t, json.Unmarshal(held[1], &waited))
+	assert.Equal(t, "group_message", waited.Status)
+	assert.Equal(t, "meeting at noon", waited.Text)
+	assert.Regexp(t, stamp, waited.Timestamp)
+}
+
 func TestQueueBound(t *testing.T) {
 	store := open(t, filepath.Join(t.TempDir(), "q.db"), 2)
 	addr := start(t, store)
