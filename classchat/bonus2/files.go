@@ -5,8 +5,8 @@
 // checks the checksum and saves the file under downloads/.
 //
 // Where the original failed, this one does not: files up to the 10 MiB
-// limit arrive whole (the original lost anything over about 700 KB, since
-// it read a whole file with one recv()); the limit is enforced by the
+// limit arrive whole (the original parsed one recv() as the whole file's
+// message, so larger files never arrived); the limit is enforced by the
 // server too, which reads at most the limit plus the JSON overhead before
 // refusing; a received name cannot escape downloads/, hide, or overwrite
 // anything; and a file whose checksum does not match is not kept.
