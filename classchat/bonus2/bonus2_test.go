@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -27,8 +28,13 @@ func start(t *testing.T) string {
 	return chattest.Start(t, bonus2.New(logging.New(&strings.Builder{}, false)))
 }
 
+// bigTimeout bounds one read or write of a 14 MB message, under -race on a
+// busy machine.
+const bigTimeout = time.Minute
+
 func login(t *testing.T, addr, name string, others ...*cctest.Peer) *cctest.Peer {
 	p := cctest.Dial(t, addr)
+	p.Timeout = bigTimeout
 	p.Write(name + "\n")
 	assert.Equal(t, task4.Notice(task4.StatusSuccess, bonus2.Welcome, name), p.Next())
 	var help bonus1.Help
@@ -63,6 +69,7 @@ func client(t *testing.T, addr, name string) (*io.PipeWriter, *chattest.Output, 
 	require.NoError(t, err)
 	in, typing := io.Pipe()
 	out := chattest.NewOutput()
+	out.Timeout = bigTimeout
 	dir := t.TempDir()
 	go task4.RunClient(t.Context(), conn, task4.ClientConfig{
 		Name: name, In: in, Out: out,

@@ -10,13 +10,16 @@ import (
 // Output collects what a program under test writes (a client's display, a
 // server's log) from any goroutine, and lets the test wait for it.
 type Output struct {
+	// Timeout bounds each wait (default Timeout).
+	Timeout time.Duration
+
 	mu   sync.Mutex
 	text strings.Builder
 	grew chan struct{}
 }
 
 // NewOutput returns an empty Output.
-func NewOutput() *Output { return &Output{grew: make(chan struct{}, 1)} }
+func NewOutput() *Output { return &Output{Timeout: Timeout, grew: make(chan struct{}, 1)} }
 
 // Write implements io.Writer.
 func (o *Output) Write(p []byte) (int, error) {
@@ -59,12 +62,12 @@ func (o *Output) WaitLine(t testing.TB, line string) {
 
 func (o *Output) wait(t testing.TB, what string, ok func(string) bool) {
 	t.Helper()
-	deadline := time.After(Timeout)
+	deadline := time.After(o.Timeout)
 	for !ok(o.String()) {
 		select {
 		case <-o.grew:
 		case <-deadline:
-			t.Fatalf("waited %v for %s; output:\n%s", Timeout, what, o.String())
+			t.Fatalf("waited %v for %s; output:\n%s", o.Timeout, what, o.String())
 		}
 	}
 }

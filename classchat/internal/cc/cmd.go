@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"os"
 	"os/signal"
@@ -11,6 +12,8 @@ import (
 	"syscall"
 
 	"chatlab/shared/cli"
+	"chatlab/shared/logging"
+	"chatlab/shared/server"
 )
 
 // ServerCommand parses `NAME [port]` (with -host to listen elsewhere than
@@ -75,4 +78,24 @@ func ClientCommand(name, summary string, register func(*cli.Command), details ..
 // SignalContext is cancelled on SIGINT or SIGTERM.
 func SignalContext() (context.Context, context.CancelFunc) {
 	return signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+}
+
+// RunServer is a ClassChat server's main: it listens (ServerCommand),
+// logs "ClassChat <label> server started on <addr>", and serves what build
+// makes until SIGINT or SIGTERM.
+func RunServer(name, label, summary string, build func(*slog.Logger) *server.Server, details ...string) {
+	l, cmd := ServerCommand(name, summary, details...)
+	Serve(l, cmd, label, build)
+}
+
+// Serve is RunServer after the command line: for a server with flags of
+// its own.
+func Serve(l net.Listener, cmd *cli.Command, label string, build func(*slog.Logger) *server.Server) {
+	log := logging.New(os.Stdout, false)
+	log.Info("ClassChat " + label + " server started on " + l.Addr().String())
+	ctx, stop := SignalContext()
+	defer stop()
+	if err := server.RunUntilSignal(ctx, build(log), l, server.DefaultShutdownGrace); err != nil {
+		cmd.Fatal(cli.ExitError, err)
+	}
 }

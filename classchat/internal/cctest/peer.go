@@ -22,6 +22,9 @@ type Peer struct {
 	t    testing.TB
 	Conn net.Conn
 	r    *bufio.Reader
+	// Timeout bounds each read and write (default chattest.Timeout); a
+	// test moving megabytes under -race gives it more.
+	Timeout time.Duration
 }
 
 // Dial connects and reads the username prompt.
@@ -30,7 +33,7 @@ func Dial(t testing.TB, addr string) *Peer {
 	conn, err := net.Dial("tcp", addr)
 	require.NoError(t, err)
 	t.Cleanup(func() { conn.Close() })
-	p := &Peer{t: t, Conn: conn, r: bufio.NewReader(conn)}
+	p := &Peer{t: t, Conn: conn, r: bufio.NewReader(conn), Timeout: chattest.Timeout}
 	conn.SetReadDeadline(time.Now().Add(chattest.Timeout))
 	prompt := make([]byte, len(task4.Prompt))
 	_, err = io.ReadFull(p.r, prompt)
@@ -42,7 +45,7 @@ func Dial(t testing.TB, addr string) *Peer {
 // Write sends s as it is.
 func (p *Peer) Write(s string) {
 	p.t.Helper()
-	p.Conn.SetWriteDeadline(time.Now().Add(chattest.Timeout))
+	p.Conn.SetWriteDeadline(time.Now().Add(p.Timeout))
 	_, err := p.Conn.Write([]byte(s))
 	require.NoError(p.t, err)
 }
@@ -50,7 +53,7 @@ func (p *Peer) Write(s string) {
 // Line returns the next object's line; every object ends with a newline.
 func (p *Peer) Line() []byte {
 	p.t.Helper()
-	p.Conn.SetReadDeadline(time.Now().Add(chattest.Timeout))
+	p.Conn.SetReadDeadline(time.Now().Add(p.Timeout))
 	line, err := p.r.ReadBytes('\n')
 	require.NoError(p.t, err, "got %q", line)
 	return line
@@ -75,7 +78,7 @@ func (p *Peer) Decode(v any) {
 // ExpectClosed fails unless the server closes the connection.
 func (p *Peer) ExpectClosed() {
 	p.t.Helper()
-	p.Conn.SetReadDeadline(time.Now().Add(chattest.Timeout))
+	p.Conn.SetReadDeadline(time.Now().Add(p.Timeout))
 	_, err := p.r.ReadByte()
 	require.Error(p.t, err, "the server should have closed the connection")
 }

@@ -3,12 +3,12 @@
 package main
 
 import (
-	"os"
+	"fmt"
+	"log/slog"
 
 	"chatlab/classchat/bonus3"
 	"chatlab/classchat/internal/cc"
 	"chatlab/shared/cli"
-	"chatlab/shared/logging"
 	"chatlab/shared/server"
 )
 
@@ -28,12 +28,6 @@ func main() {
 		cmd.Fatal(cli.ExitError, err)
 	}
 	defer store.Close()
-	log := logging.New(os.Stdout, false)
-	log.Info("offline queue", "db", *db)
-	log.Info("ClassChat bonus 3 server started on " + l.Addr().String())
-	ctx, stop := cc.SignalContext()
-	defer stop()
-	if err := server.RunUntilSignal(ctx, bonus3.New(log, store), l, server.DefaultShutdownGrace); err != nil {
-		cmd.Fatal(cli.ExitError, err)
-	}
+	fmt.Printf("[INFO] offline queue db=%s\n", *db)
+	cc.Serve(l, cmd, "bonus 3", func(log *slog.Logger) *server.Server { return bonus3.New(log, store) })
 }
