@@ -81,23 +81,29 @@ func (t FileTransfer) Encode() []byte {
 
 // New returns a bonus 2 server.
 func New(log *slog.Logger) *server.Server {
-	var reg *task4.Registry
-	opts := task4.Options{
-		Welcome:    Welcome,
-		MaxObject:  MaxObject,
-		TooLarge:   "That message is over the limit: a file is at most 10 MiB. Disconnecting...",
-		QueueBytes: 2 * MaxObject,
-		Handle: func(name string, req task4.Request, raw []byte, out *outbox.Outbox) bool {
-			if req.Type != "file" {
-				return false
-			}
-			out.Send(Send(reg, name, req.Receiver, raw).Encode())
-			return true
-		},
-	}
-	srv, groups := bonus1.NewGroups(log, opts, Commands, false)
-	reg = groups.Registry()
+	srv, _ := NewFiles(log, task4.Options{Welcome: Welcome}, Commands, false)
 	return srv
+}
+
+// NewFiles returns a server with groups and files, built on task 4 with
+// opts (a later bonus adds its own: bonus 3 holds messages) and the
+// arguments of bonus1.NewGroups, and the group registry.
+func NewFiles(log *slog.Logger, opts task4.Options, commands map[string]string, keepAbsent bool) (*server.Server, *bonus1.Groups) {
+	var reg *task4.Registry
+	opts.MaxObject = MaxObject
+	opts.TooLarge = "That message is over the limit: a file is at most 10 MiB. Disconnecting..."
+	opts.QueueBytes = 2 * MaxObject
+	next := opts.Handle
+	opts.Handle = func(name string, req task4.Request, raw []byte, out *outbox.Outbox) bool {
+		if req.Type != "file" {
+			return next != nil && next(name, req, raw, out)
+		}
+		out.Send(Send(reg, name, req.Receiver, raw).Encode())
+		return true
+	}
+	srv, groups := bonus1.NewGroups(log, opts, commands, keepAbsent)
+	reg = groups.Registry()
+	return srv, groups
 }
 
 // Send checks a file request from name and delivers the file to

@@ -28,7 +28,6 @@ import (
 	"path/filepath"
 	"time"
 
-	"chatlab/classchat/bonus1"
 	"chatlab/classchat/bonus2"
 	"chatlab/classchat/task4"
 	"chatlab/shared/outbox"
@@ -65,31 +64,19 @@ func DefaultDB() string {
 	return filepath.Join(dir, "chatlab", "classchat-offline.db")
 }
 
-// New returns a bonus 3 server keeping its offline queue in store.
+// New returns a bonus 3 server keeping its offline queue in store: bonus
+// 2's, holding messages for absent users, who keep their groups.
 func New(log *slog.Logger, store *Store) *server.Server {
 	now := time.Now
-	var reg *task4.Registry
-	opts := task4.Options{
-		Welcome:    Welcome,
-		MaxObject:  bonus2.MaxObject,
-		TooLarge:   "That message is over the limit: a file is at most 10 MiB. Disconnecting...",
-		QueueBytes: 2 * bonus2.MaxObject,
+	srv, _ := bonus2.NewFiles(log, task4.Options{
+		Welcome: Welcome,
 		Hold: func(to string, frame []byte) error {
 			return store.Enqueue(to, stamp(frame, now()))
 		},
 		Greet: func(name string, out *outbox.Outbox) {
 			deliver(log, store, name, out)
 		},
-		Handle: func(name string, req task4.Request, raw []byte, out *outbox.Outbox) bool {
-			if req.Type != "file" {
-				return false
-			}
-			out.Send(bonus2.Send(reg, name, req.Receiver, raw).Encode())
-			return true
-		},
-	}
-	srv, groups := bonus1.NewGroups(log, opts, Commands, true)
-	reg = groups.Registry()
+	}, Commands, true)
 	return srv
 }
 

@@ -67,12 +67,7 @@ type Options struct {
 
 // New returns a task 4 server.
 func New(log *slog.Logger) *server.Server {
-	return NewWith(log, Options{})
-}
-
-// NewWith returns a server of a stage built on task 4, and its registry.
-func NewWith(log *slog.Logger, opts Options) *server.Server {
-	srv, _ := NewRegistry(log, opts)
+	srv, _ := NewRegistry(log, Options{})
 	return srv
 }
 

@@ -291,3 +291,18 @@ func (p *Pane) History() []string {
 	}
 	return lines
 }
+
+// PinnedPromptProblem describes how s breaks the layout of a console that
+// pins its prompt to the bottom row (chatlab/shared/term): a scroll region
+// over every row above the prompt, and the cursor on the prompt row. It
+// returns "" when the layout holds.
+func (s Screen) PinnedPromptProblem() string {
+	last := len(s.Rows) - 1
+	if s.Upper != 0 || s.Lower != last-1 {
+		return fmt.Sprintf("the scroll region is rows %d-%d, not 0-%d", s.Upper, s.Lower, last-1)
+	}
+	if s.Y != last {
+		return fmt.Sprintf("the cursor is on row %d, not on the prompt row %d", s.Y, last)
+	}
+	return ""
+}

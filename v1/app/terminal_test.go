@@ -239,11 +239,8 @@ func (w *chatWatcher) check(s tmuxtest.Screen) {
 // it, after empty rows, only whole display lines, bob's in order.
 func (w *chatWatcher) problem(s tmuxtest.Screen) string {
 	last := len(s.Rows) - 1
-	if s.Upper != 0 || s.Lower != last-1 {
-		return fmt.Sprintf("the scroll region is rows %d-%d, not 0-%d", s.Upper, s.Lower, last-1)
-	}
-	if s.Y != last {
-		return fmt.Sprintf("the cursor is on row %d, not on the prompt row %d", s.Y, last)
+	if msg := s.PinnedPromptProblem(); msg != "" {
+		return msg
 	}
 	if !w.promptRowOK(s) {
 		return fmt.Sprintf("the prompt row is %q (cursor at column %d), not %q and a prefix of %q",

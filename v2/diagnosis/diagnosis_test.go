@@ -19,7 +19,6 @@ import (
 	"chatlab/chat-v1/proto"
 	"chatlab/chat-v2/badinput"
 	"chatlab/chat-v2/diagnosis"
-	"chatlab/chat-v2/tlsjson"
 	"chatlab/shared/certs"
 	"chatlab/shared/chattest"
 )
@@ -75,7 +74,7 @@ func acceptLogin(c net.Conn) {
 }
 
 func trustOnly(t *testing.T, certFile string) *tls.Config {
-	tc, err := tlsjson.ClientConfig("localhost", certFile, false)
+	tc, err := certs.ClientTLS("localhost", certFile, false)
 	require.NoError(t, err)
 	return tc
 }
@@ -150,7 +149,7 @@ var scenarios = []scenario{
 	}},
 	{"a certificate for another host", "TLS: wrong host name", func(t *testing.T) (string, *diagnosis.Dialer, string) {
 		addr, certFile := tlsServer(t, "127.0.0.2", time.Now().Add(-time.Hour), time.Now().Add(time.Hour))
-		tc, err := tlsjson.ClientConfig("127.0.0.2", certFile, false)
+		tc, err := certs.ClientTLS("127.0.0.2", certFile, false)
 		require.NoError(t, err)
 		return addr, &diagnosis.Dialer{TLS: tc}, "alice"
 	}},

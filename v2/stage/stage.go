@@ -110,7 +110,7 @@ func (s Stage) ClientOptions(withTLS bool) app.ClientOptions {
 				}
 				d.Timeout, cfg.LoginWait = *timeout, *timeout
 				if withTLS {
-					tc, err := tlsjson.ClientConfig(host, *ca, *insecure)
+					tc, err := certs.ClientTLS(host, *ca, *insecure)
 					if err != nil {
 						return err
 					}

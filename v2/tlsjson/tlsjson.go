@@ -1,4 +1,6 @@
 // Package tlsjson is v2-tls: the v2 chat, JSON lines and all, inside TLS.
+// This is the server's side; the client's TLS configuration is
+// certs.ClientTLS.
 // It exists so that the bandwidth lesson can compare JSON over TLS with
 // binary ChatProto over TLS (v4); the TLS lesson itself is v4's.
 package tlsjson
@@ -10,9 +12,6 @@ import (
 
 	"chatlab/shared/certs"
 )
-
-// MinVersion is the oldest TLS version either side accepts.
-const MinVersion = certs.MinTLSVersion
 
 // Wrap is an app.ServerOptions.Wrap: it loads the certificate and key
 // named by args ([certfile] [keyfile], default server.crt and server.key),
@@ -34,10 +33,5 @@ func Wrap(l net.Listener, args []string, log *slog.Logger) (net.Listener, error)
 		log.Info("generated a self-signed certificate", "cert", certFile, "key", keyFile)
 	}
 	log.Info("TLS certificate", "cert", certFile, "sha256", certs.Fingerprint(cert.Certificate[0]))
-	return tls.NewListener(l, &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: MinVersion}), nil
-}
-
-// ClientConfig is the client's TLS configuration: see certs.ClientTLS.
-func ClientConfig(host, caFile string, insecure bool) (*tls.Config, error) {
-	return certs.ClientTLS(host, caFile, insecure)
+	return tls.NewListener(l, &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: certs.MinTLSVersion}), nil
 }
