@@ -7,6 +7,7 @@ BIN         := bin
 HOST        ?= 127.0.0.1
 PORT        ?=
 NAME        ?=
+FLAGS       ?=
 FUZZTIME    ?= 30s
 
 # TLS stages use this certificate and key; the server makes them if missing.
@@ -58,6 +59,7 @@ help: ## list the targets
 	@echo "  make server-STAGE [PORT=5555]              build and run the stage's server"
 	@echo "  make client-STAGE [NAME=alice] [HOST=127.0.0.1] [PORT=5555]"
 	@echo "                                             build and run a client (asks for NAME if not given)"
+	@echo "  FLAGS='--trace'                            flags for the server or client (see its --help)"
 	@echo
 	@echo "ClassChat (default 127.0.0.1:12345; PORT=... to change):"
 	@echo "  make server-task1 / client-task1           one client, one server, both type lines"
@@ -67,6 +69,16 @@ help: ## list the targets
 	@echo "  make server-bonus1 / client-bonus1         groups: /create /join /leave /groups, @group"
 	@echo "  make server-bonus2 / client-bonus2         files up to 10 MiB: /sendfile"
 	@echo "  make server-bonus3 / client-bonus3         offline messages, kept on disk across restarts"
+	@echo
+	@echo "The lab kit (reports and files go to $(LAB)/):"
+	@echo "  make grade                                 grade every stage's own server with its rubric"
+	@echo "  make grade-STAGE [ADDR=host:port] [SERVER='cmd'] [CLIENT=path] [CA=cert]"
+	@echo "                                             grade one stage: its own server, one running at ADDR,"
+	@echo "                                             or SERVER started with a free port appended"
+	@echo "  make bandwidth                             one scripted session against v2, v2-tls, v3 and v4: the bytes"
+	@echo "                                             on the wire beside the course's table (docs/bandwidth.md)"
+	@echo "  make pcaps                                 the same session as captures for Wireshark, TLS keys beside"
+	@echo "                                             them ($(LAB)/pcaps/; dissector: scripts/lab/wireshark/chatproto.lua)"
 	@echo
 	@echo "Build and check:"
 	@echo "  make build                                 build every stage's binaries into $(BIN)/"
@@ -95,19 +107,19 @@ $(BIN)/client-%: FORCE
 	$(GO) build -o $@ ./$(call client-pkg,$*)
 
 server-%: $(BIN)/server-%
-	./$(BIN)/server-$* $(or $(SERVER_ARGS_$*),$(PORT))
+	./$(BIN)/server-$* $(FLAGS) $(or $(SERVER_ARGS_$*),$(PORT))
 
 client-%: $(BIN)/client-%
 	@name='$(NAME)'; \
 	while [ -z "$$name" ]; do \
 		read -r -p "Your name: " name || exit 1; \
 	done; \
-	exec ./$(BIN)/client-$* $(CLIENT_FLAGS_$*) "$$name" $(HOST) $(PORT)
+	exec ./$(BIN)/client-$* $(FLAGS) $(CLIENT_FLAGS_$*) "$$name" $(HOST) $(PORT)
 
 # ClassChat clients take no name argument (task 4 asks for it, as the
 # original did), and default to 127.0.0.1:12345.
 $(addprefix client-,$(CLASSCHAT)): client-%: $(BIN)/client-%
-	exec ./$(BIN)/client-$* $(if $(PORT),$(HOST) $(PORT))
+	exec ./$(BIN)/client-$* $(FLAGS) $(if $(PORT),$(HOST) $(PORT))
 
 build: $(addprefix $(BIN)/server-,$(SERVERS)) $(addprefix $(BIN)/client-,$(CLIENTS))
 
@@ -115,6 +127,39 @@ build: $(addprefix $(BIN)/server-,$(SERVERS)) $(addprefix $(BIN)/client-,$(CLIEN
 # server to use them).
 certs:
 	$(GO) run ./shared/certs/cmd/certgen -cert $(CERT) -key $(KEY)
+
+# ---- the lab kit -------------------------------------------------------------
+# Everything the lab kit writes goes under $(LAB).
+LAB         := $(BIN)/lab
+GRADE_STAGES := $(STAGES) $(CLASSCHAT)
+
+# make grade-STAGE grades one stage; ADDR=host:port grades a server that
+# runs elsewhere, SERVER='cmd args' starts another server program,
+# CLIENT=path drives another client program, CA=file is the certificate a
+# TLS server at ADDR must show.
+grade-flags = $(if $(ADDR),--addr '$(ADDR)') $(if $(SERVER),--server '$(SERVER)') \
+	$(if $(CLIENT),--client '$(CLIENT)') $(if $(CA),--ca '$(CA)')
+
+$(BIN)/grade: FORCE
+	@mkdir -p $(BIN)
+	$(GO) build -o $@ ./scripts/lab/cmd/grade
+
+grade: build $(BIN)/grade
+	./$(BIN)/grade --bin $(BIN) --report $(LAB)/grade.md $(grade-flags)
+
+$(addprefix grade-,$(GRADE_STAGES)): grade-%: build $(BIN)/grade
+	./$(BIN)/grade --bin $(BIN) --report $(LAB)/grade-$*.md $(grade-flags) $*
+
+# make bandwidth compares the bytes one scripted session costs in JSON,
+# JSON+TLS, binary and binary+TLS ($(LAB)/bandwidth.md and .json); make
+# pcaps writes the same session as $(LAB)/pcaps/STAGE.pcap (and
+# STAGE.keys, the TLS secrets Wireshark needs to decrypt v2-tls and v4).
+.PHONY: bandwidth pcaps
+bandwidth:
+	$(GO) run ./scripts/lab/cmd/bandwidth -out $(LAB)
+
+pcaps:
+	$(GO) run ./scripts/lab/cmd/pcaps -out $(LAB)/pcaps
 
 # ---- checks ----------------------------------------------------------------
 

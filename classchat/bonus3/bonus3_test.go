@@ -3,8 +3,10 @@ package bonus3_test
 import (
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -190,4 +192,34 @@ func TestSurvivesSIGKILL(t *testing.T) {
 	_, held := login(t, again.Addr(), "bob")
 	require.Len(t, held, 2)
 	assert.Contains(t, string(held[1]), `"text":"are you there?"`)
+}
+
+// A message sent live while a user's held messages go out comes after
+// them and after the help: it is newer than all of them.
+func TestLiveMessageWaitsForTheHeldOnes(t *testing.T) {
+	store := open(t, filepath.Join(t.TempDir(), "q.db"), 0)
+	addr := start(t, store)
+	alice, _ := login(t, addr, "alice")
+	const held = 100
+	for i := range held {
+		alice.Write(fmt.Sprintf(`{"type": "message", "receiver": "bob", "text": "held %d"}`, i))
+		require.Equal(t, task4.StatusSent, alice.Next().Status)
+	}
+	bob := cctest.Dial(t, addr)
+	bob.Write("bob\n")
+	assert.Equal(t, task4.Notice(task4.StatusSuccess, bonus3.Welcome, "bob"), bob.Next())
+	alice.Write(`{"type": "message", "receiver": "bob", "text": "live"}`) // while the held ones go out
+
+	var statuses, texts []string
+	for len(texts) < held+1 {
+		var m struct{ Status, Text string }
+		bob.Decode(&m)
+		statuses = append(statuses, m.Status)
+		if m.Status == "message" {
+			texts = append(texts, m.Text)
+		}
+	}
+	assert.Equal(t, "live", texts[held], "the live message comes last")
+	help := slices.Index(statuses, "help")
+	assert.Equal(t, help, slices.Index(statuses, "message")+held, "the help follows the held messages, before the live one")
 }

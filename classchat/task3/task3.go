@@ -94,22 +94,34 @@ func (r *Registry) shutdown() {
 // ServeConn runs one client's session; it implements server.Handler.
 func (r *Registry) ServeConn(_ context.Context, conn net.Conn) {
 	out := outbox.New(conn, outbox.Config{})
-	r.mu.Lock()
-	if r.closing {
-		r.mu.Unlock()
+	refuse := func() {
 		out.Send([]byte(ShuttingDown + "\n"))
 		out.CloseAfterFlush()
 		<-out.Done()
+	}
+	r.mu.Lock()
+	if r.closing {
+		r.mu.Unlock()
+		refuse()
 		return
 	}
 	r.nextID++
 	id := r.nextID
+	r.mu.Unlock()
+	// The welcome is the client's first line: it is queued before the
+	// client is in the registry, where others' notices can reach it.
+	out.Send(fmt.Appendf(nil, WelcomeFormat+"\n", id))
+	r.mu.Lock()
+	if r.closing {
+		r.mu.Unlock()
+		refuse()
+		return
+	}
 	r.clients[id] = out
 	r.mu.Unlock()
 
 	log := r.log.With("client", id, "remote", conn.RemoteAddr().String())
 	log.Info("connected")
-	out.Send(fmt.Appendf(nil, WelcomeFormat+"\n", id))
 	r.broadcast(id, fmt.Sprintf(JoinedFormat, id))
 
 	reason := r.session(id, conn, out)

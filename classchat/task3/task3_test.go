@@ -125,3 +125,30 @@ func TestShutdownTellsEveryone(t *testing.T) {
 	go shutdown()
 	assert.Equal(t, task3.ShuttingDown, one.next())
 }
+
+// A client's first line is its welcome: a client that arrives or leaves
+// at the same moment is announced after it. (The race is short: the test
+// tries many times.)
+func TestWelcomeComesFirst(t *testing.T) {
+	addr, _ := start(t)
+	for round := range 100 {
+		first, second := make(chan string, 1), make(chan string, 1)
+		for _, got := range []chan string{first, second} {
+			go func() {
+				conn, err := net.Dial("tcp", addr)
+				if err != nil {
+					got <- err.Error()
+					return
+				}
+				defer conn.Close()
+				conn.SetReadDeadline(time.Now().Add(chattest.Timeout))
+				line, _ := bufio.NewReader(conn).ReadString('\n')
+				got <- line
+			}()
+		}
+		for _, got := range []chan string{first, second} {
+			line := <-got
+			require.True(t, strings.HasPrefix(line, "Welcome to ClassChat! You are Client "), "round %d: the first line is %q", round, line)
+		}
+	}
+}

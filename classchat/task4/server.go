@@ -35,9 +35,38 @@ type Registry struct {
 	opts Options
 
 	mu      sync.Mutex
-	users   map[string]*outbox.Outbox
+	users   map[string]*member
 	order   []string
 	closing bool
+}
+
+// member is a user in the registry. Until its log-in sequence is queued
+// (the welcome, then what Options.Greet sends: the help, bonus 3's held
+// messages), what others send it waits in pending, so that nothing
+// overtakes that sequence: the original client takes the first object
+// after its name for the answer to its log-in.
+type member struct {
+	out          *outbox.Outbox
+	ready        bool     // the log-in sequence is queued
+	pending      [][]byte // frames for it until then, in order
+	pendingBytes int
+}
+
+// putAside keeps frame for m, which is logging in, and reports whether it
+// fits: what waits is bounded as an outbox is, and a user who would pass
+// the bound is cut off (the caller closes its outbox, after unlocking).
+// Call with r.mu held.
+func (r *Registry) putAside(m *member, frame []byte) bool {
+	limit := r.opts.QueueBytes
+	if limit == 0 {
+		limit = outbox.DefaultMaxBytes
+	}
+	if m.pendingBytes+len(frame) > limit {
+		return false
+	}
+	m.pending = append(m.pending, frame)
+	m.pendingBytes += len(frame)
+	return true
 }
 
 // Options extend the task 4 server for the stages built on it (the
@@ -79,7 +108,7 @@ func NewRegistry(log *slog.Logger, opts Options) (*server.Server, *Registry) {
 	if opts.MaxObject == 0 {
 		opts.MaxObject = MaxObject
 	}
-	r := &Registry{log: log, opts: opts, users: make(map[string]*outbox.Outbox)}
+	r := &Registry{log: log, opts: opts, users: make(map[string]*member)}
 	srv := server.New(r, log)
 	srv.RegisterOnShutdown(r.shutdown)
 	return srv, r
@@ -90,8 +119,16 @@ func NewRegistry(log *slog.Logger, opts Options) (*server.Server, *Registry) {
 func (r *Registry) Deliver(name string, frame []byte) bool {
 	r.mu.Lock()
 	to, online := r.users[name]
+	if online && !to.ready {
+		kept := r.putAside(to, frame)
+		r.mu.Unlock()
+		if !kept {
+			to.out.Close(outbox.ErrSlowConsumer)
+		}
+		return kept
+	}
 	r.mu.Unlock()
-	return online && to.Send(frame) == nil
+	return online && to.out.Send(frame) == nil
 }
 
 // Outcome is what became of a frame for a user.
@@ -126,27 +163,64 @@ func (r *Registry) shutdown() {
 	r.closing = true
 	all := r.snapshot("")
 	r.mu.Unlock()
-	for _, o := range all {
-		o.Send(frame)
-		o.CloseAfterFlush()
+	for _, m := range all {
+		m.out.Send(frame)
+		m.out.CloseAfterFlush()
 	}
 }
 
-// snapshot returns the outboxes of everyone but except. Call with r.mu held;
-// send after releasing it.
-func (r *Registry) snapshot(except string) []*outbox.Outbox {
-	out := make([]*outbox.Outbox, 0, len(r.users))
-	for name, o := range r.users {
+// snapshot returns everyone but except. Call with r.mu held; send after
+// releasing it.
+func (r *Registry) snapshot(except string) []*member {
+	out := make([]*member, 0, len(r.users))
+	for name, m := range r.users {
 		if name != except {
-			out = append(out, o)
+			out = append(out, m)
 		}
 	}
 	return out
 }
 
-func sendAll(to []*outbox.Outbox, frame []byte) {
-	for _, o := range to {
+// sendAll sends frame to each of to. Nothing is sent while the registry
+// is locked: only the frames for users still logging in are put aside
+// under the lock.
+func (r *Registry) sendAll(to []*member, frame []byte) {
+	ready := make([]*outbox.Outbox, 0, len(to))
+	var cut []*outbox.Outbox
+	r.mu.Lock()
+	for _, m := range to {
+		switch {
+		case m.ready:
+			ready = append(ready, m.out)
+		case !r.putAside(m, frame):
+			cut = append(cut, m.out)
+		}
+	}
+	r.mu.Unlock()
+	for _, o := range ready {
 		o.Send(frame)
+	}
+	for _, o := range cut {
+		o.Close(outbox.ErrSlowConsumer)
+	}
+}
+
+// loggedIn marks m's log-in sequence queued: what waited for it follows,
+// and from then on frames go straight to its connection.
+func (r *Registry) loggedIn(m *member) {
+	for {
+		r.mu.Lock()
+		frames := m.pending
+		m.pending, m.pendingBytes = nil, 0
+		if len(frames) == 0 {
+			m.ready = true
+			r.mu.Unlock()
+			return
+		}
+		r.mu.Unlock()
+		for _, f := range frames { // what came meanwhile is put aside again, after these
+			m.out.Send(f)
+		}
 	}
 }
 
@@ -191,9 +265,11 @@ func (r *Registry) ServeConn(_ context.Context, conn net.Conn) {
 		end("name taken")
 		return
 	}
-	r.users[name] = out
+	// The name is taken from now on, and messages for it are not held as
+	// for a user away; they wait until the log-in sequence is out.
+	self := &member{out: out}
+	r.users[name] = self
 	r.order = append(r.order, name)
-	others, list := r.snapshot(name), r.userList()
 	r.mu.Unlock()
 
 	log.Info("login")
@@ -201,8 +277,12 @@ func (r *Registry) ServeConn(_ context.Context, conn net.Conn) {
 	if r.opts.Greet != nil {
 		r.opts.Greet(name, out)
 	}
-	sendAll(others, Notice(StatusSystem, "%s has joined the chat", name).Encode())
-	sendAll(append(others, out), list)
+	r.loggedIn(self)
+	r.mu.Lock()
+	others, list := r.snapshot(name), r.userList()
+	r.mu.Unlock()
+	r.sendAll(others, Notice(StatusSystem, "%s has joined the chat", name).Encode())
+	r.sendAll(append(others, self), list)
 
 	reason := r.session(name, io.MultiReader(bytes.NewReader(rest), conn), out)
 
@@ -214,8 +294,8 @@ func (r *Registry) ServeConn(_ context.Context, conn net.Conn) {
 	if r.opts.Left != nil {
 		r.opts.Left(name)
 	}
-	sendAll(others, Notice(StatusSystem, "%s has left the chat", name).Encode())
-	sendAll(others, list)
+	r.sendAll(others, Notice(StatusSystem, "%s has left the chat", name).Encode())
+	r.sendAll(others, list)
 	if err := out.Err(); err != nil {
 		reason = err
 	}

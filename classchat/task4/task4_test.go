@@ -3,6 +3,7 @@ package task4_test
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -11,6 +12,7 @@ import (
 	"chatlab/classchat/task4"
 	"chatlab/shared/chattest"
 	"chatlab/shared/logging"
+	"chatlab/shared/outbox"
 )
 
 func start(t *testing.T) string {
@@ -142,4 +144,39 @@ func TestSlowReaderStallsNobody(t *testing.T) {
 		require.Equal(t, "ping", bob.Next().Text, "bob is served at once (round %d)", i)
 		require.Equal(t, "Message delivered to bob", alice.Next().Message)
 	}
+}
+
+// A user's log-in sequence (the welcome, then what the server greets it
+// with) comes first: what others send the user meanwhile, a message or a
+// notice, waits until it is out. Here the greeting is held up until alice
+// has sent bob a message.
+func TestNothingOvertakesTheLogin(t *testing.T) {
+	greeting, release := make(chan struct{}), make(chan struct{})
+	srv, _ := task4.NewRegistry(logging.New(&strings.Builder{}, false), task4.Options{
+		Greet: func(name string, out *outbox.Outbox) {
+			if name != "bob" {
+				return
+			}
+			close(greeting)
+			<-release
+			out.Send(task4.Notice(task4.StatusSystem, "greetings, %s", name).Encode())
+		},
+	})
+	addr := chattest.Start(t, srv)
+	alice := login(t, addr, "alice")
+	bob := dial(t, addr)
+	bob.Write("bob\n")
+	select {
+	case <-greeting:
+	case <-time.After(chattest.Timeout):
+		t.Fatal("bob was not greeted")
+	}
+	alice.Write(`{"receiver": "bob", "text": "hi bob"}` + "\n")
+	assert.Equal(t, "Message delivered to bob", alice.Next().Message, "queued for bob")
+	close(release)
+
+	assert.Equal(t, task4.Notice(task4.StatusSuccess, "Welcome bob! You are now connected to ClassChat."), bob.Next())
+	assert.Equal(t, task4.Notice(task4.StatusSystem, "greetings, bob"), bob.Next())
+	assert.Equal(t, "hi bob", bob.Next().Text, "after the log-in sequence")
+	assert.Equal(t, []string{"alice", "bob"}, bob.Next().Users)
 }

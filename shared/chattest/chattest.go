@@ -47,6 +47,14 @@ func Start(t testing.TB, srv *server.Server) string {
 	return l.Addr().String()
 }
 
+// T is what a scripted client needs of whoever drives it: a *testing.T in
+// a test, or one check of the lab kit's grader.
+type T interface {
+	Helper()
+	Fatalf(format string, args ...any)
+	Cleanup(func())
+}
+
 // Codec is how a scripted client speaks a stage's encoding.
 type Codec[M any] struct {
 	// Encode returns the bytes of one message as the client sends it.
@@ -66,7 +74,7 @@ type result[M any] struct {
 // Conn is a scripted client: a real TCP connection whose incoming
 // messages are decoded by a background reader.
 type Conn[M any] struct {
-	t     testing.TB
+	t     T
 	Raw   net.Conn // the connection, for raw writes and half-closes
 	codec Codec[M]
 	in    chan result[M]
@@ -74,7 +82,7 @@ type Conn[M any] struct {
 }
 
 // Dial connects a scripted client to addr.
-func Dial[M any](t testing.TB, addr string, codec Codec[M]) *Conn[M] {
+func Dial[M any](t T, addr string, codec Codec[M]) *Conn[M] {
 	t.Helper()
 	raw, err := net.DialTimeout("tcp", addr, Timeout)
 	if err != nil {
@@ -86,7 +94,7 @@ func Dial[M any](t testing.TB, addr string, codec Codec[M]) *Conn[M] {
 
 // Wrap makes a scripted client of an established connection (a TLS one,
 // say).
-func Wrap[M any](t testing.TB, raw net.Conn, codec Codec[M]) *Conn[M] {
+func Wrap[M any](t T, raw net.Conn, codec Codec[M]) *Conn[M] {
 	c := &Conn[M]{t: t, Raw: raw, codec: codec, in: make(chan result[M], 4096)}
 	next := codec.NewDecoder(raw)
 	go func() {

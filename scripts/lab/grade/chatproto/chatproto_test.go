@@ -1,0 +1,259 @@
+package chatproto
+
+import (
+	"encoding/binary"
+	"fmt"
+	"io"
+	"net"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"chatlab/chat-v1/proto"
+	"chatlab/lab/grade"
+	"chatlab/lab/rubric"
+	"chatlab/lab/target"
+	"chatlab/shared/bintest"
+)
+
+func TestMain(m *testing.M) { bintest.Main(m) }
+
+// servers builds every stage's server binary, by stage name.
+func servers(t *testing.T) map[string]string {
+	pkgs := map[string]string{
+		"v1": "../../../../v1/cmd/server", "v2": "../../../../v2/cmd/server", "v2-tls": "../../../../v2/cmd/server-tls",
+		"v3": "../../../../v3/cmd/server", "v4": "../../../../v4/cmd/server",
+	}
+	bins := map[string]string{}
+	for stage, pkg := range pkgs {
+		bins[stage] = bintest.Build(t, pkg)[0]
+	}
+	return bins
+}
+
+// clients builds every stage's client binary and returns its command
+// line for the grader, by stage name.
+func clients(t *testing.T) map[string][]string {
+	pkgs := map[string]string{
+		"v1": "../../../../v1/cmd/client", "v2": "../../../../v2/cmd/client", "v2-tls": "../../../../v2/cmd/client-tls",
+		"v3": "../../../../v3/cmd/client", "v4": "../../../../v4/cmd/client",
+	}
+	cmds := map[string][]string{}
+	for stage, pkg := range pkgs {
+		st, err := Stages.Lookup(stage)
+		require.NoError(t, err)
+		cmds[stage] = append([]string{bintest.Build(t, pkg)[0]}, st.Client[1:]...)
+	}
+	return cmds
+}
+
+func gradeWith(t *testing.T, stage, server string, client []string) rubric.Report {
+	t.Helper()
+	st, err := Stages.Lookup(stage)
+	require.NoError(t, err)
+	rep, err := grade.Grade(st, grade.Options{Server: []string{server}, Client: client, Logf: t.Logf})
+	require.NoError(t, err)
+	return rep
+}
+
+// failing lists the numbers of the checks that failed.
+func failing(rep rubric.Report) []int {
+	var n []int
+	for _, r := range rep.Results {
+		if r.Status == rubric.Fail {
+			n = append(n, r.N)
+		}
+	}
+	return n
+}
+
+// number returns the number of the check whose name contains s.
+func number(t *testing.T, r rubric.Rubric, s string) int {
+	t.Helper()
+	for i, c := range r.Checks {
+		if strings.Contains(c.Name, s) {
+			return i + 1
+		}
+	}
+	t.Fatalf("no check %q in %s", s, r.Stage)
+	return 0
+}
+
+func TestRubricsAreOutOf100(t *testing.T) {
+	for _, st := range Stages {
+		r := st.Build(grade.Env{})
+		assert.Equal(t, Total, r.Max(), st.Name)
+		for _, c := range r.Checks {
+			assert.Positive(t, c.Points, "%s: %s", st.Name, c.Name)
+			assert.NotEmpty(t, c.Rule, "%s: %s", st.Name, c.Name)
+		}
+	}
+}
+
+// Test: every stage's own server earns every point of its rubric.
+func TestOwnServersPassEveryCheck(t *testing.T) {
+	t.Parallel()
+	bins, cmds := servers(t), clients(t)
+	for _, st := range Stages {
+		t.Run(st.Name, func(t *testing.T) {
+			t.Parallel()
+			rep := gradeWith(t, st.Name, bins[st.Name], cmds[st.Name])
+			for _, r := range rep.Results {
+				assert.Equal(t, rubric.Pass, r.Status, "%d. %s: %s", r.N, r.Check.Name, r.Reason)
+			}
+			earned, _, total := rep.Score()
+			assert.Equal(t, total, earned)
+		})
+	}
+}
+
+// Test: the binary rubric against a JSON server fails every check that
+// needs the encoding, and only those; and the other way round.
+func TestWrongStageFailsTheEncodingChecks(t *testing.T) {
+	t.Parallel()
+	bins := servers(t)
+	for _, tc := range []struct{ rubric, server string }{{"v3", "v1"}, {"v2", "v3"}} {
+		t.Run(tc.rubric+" against "+tc.server, func(t *testing.T) {
+			t.Parallel()
+			rep := gradeWith(t, tc.rubric, bins[tc.server], nil)
+			r := rep.Results
+			// What does not depend on the encoding still passes: the
+			// start-up lines and the log-in time-out. (No client was
+			// given, and the grader's own client is not used: its checks
+			// are not graded.)
+			var passed []string
+			for _, res := range r {
+				if res.Status == rubric.NotGraded {
+					assert.Contains(t, res.Check.Name, "client", "only client checks go ungraded")
+					continue
+				}
+				if res.Status == rubric.Pass {
+					passed = append(passed, res.Check.Name)
+				} else {
+					assert.NotEmpty(t, res.Reason, res.Check.Name)
+				}
+			}
+			assert.ElementsMatch(t, []string{
+				"the server prints its two start-up lines",
+				"a connection that does not log in is closed after 10 seconds",
+			}, passed)
+		})
+	}
+}
+
+// Test: a server that breaks one rule loses exactly the checks of that
+// rule. The faults are injected by a relay in front of the real v3
+// server, which rewrites the frames it sends.
+func TestBrokenServerFailsTheRightChecks(t *testing.T) {
+	t.Parallel()
+	bin := servers(t)["v3"]
+	st, err := Stages.Lookup("v3")
+	require.NoError(t, err)
+	for _, tc := range []struct {
+		name  string
+		fault func(frame []byte) []byte // nil drops the frame
+		fails []string
+	}{
+		{
+			name: "no notices",
+			fault: func(f []byte) []byte {
+				if f[3] == byte(proto.KindSystemMsg) {
+					return nil
+				}
+				return f
+			},
+			fails: []string{"joins and room switches are announced", "a disconnect is announced", "on shutdown everyone gets"},
+		},
+		{
+			name:  "flags set",
+			fault: func(f []byte) []byte { f[4] = 0x80; return f },
+			fails: []string{"replies are byte-exact frames"},
+		},
+		{
+			name: "acks count the sender",
+			fault: func(f []byte) []byte {
+				if f[3] == byte(proto.KindRoomMsgAck) {
+					n := len(f)
+					binary.BigEndian.PutUint32(f[n-4:], binary.BigEndian.Uint32(f[n-4:])+1)
+				}
+				return f
+			},
+			fails: []string{"the sender gets ROOM_MSG_ACK", "a user is in one room at a time", "replies are byte-exact frames"},
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			proc, err := target.Start(target.Spec{Argv: []string{bin}})
+			require.NoError(t, err)
+			t.Cleanup(proc.Kill)
+			env := grade.Env{Addr: relay(t, proc.Addr, tc.fault), Server: proc, Logf: t.Logf}
+			r := st.Build(env)
+			var want []int
+			for _, f := range tc.fails {
+				want = append(want, number(t, r, f))
+			}
+			slices.Sort(want)
+			rep := rubric.Run(r, "v3 behind a faulty relay", rubric.Options{})
+			assert.Equal(t, want, failing(rep), "%s", reasons(rep))
+		})
+	}
+}
+
+func reasons(rep rubric.Report) string {
+	var b strings.Builder
+	for _, r := range rep.Results {
+		if r.Status != rubric.Pass {
+			fmt.Fprintf(&b, "\n%d. %s: %s", r.N, r.Check.Name, r.Reason)
+		}
+	}
+	return b.String()
+}
+
+// relay listens on 127.0.0.1 and passes each connection on to addr,
+// rewriting every frame the server sends with fault.
+func relay(t *testing.T, addr string, fault func([]byte) []byte) string {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	t.Cleanup(func() { l.Close() })
+	go func() {
+		for {
+			client, err := l.Accept()
+			if err != nil {
+				return
+			}
+			server, err := net.Dial("tcp", addr)
+			if err != nil {
+				client.Close()
+				continue
+			}
+			go func() {
+				io.Copy(server, client)
+				server.(*net.TCPConn).CloseWrite()
+			}()
+			go func() {
+				defer client.Close()
+				defer server.Close()
+				head := make([]byte, 9)
+				for {
+					if _, err := io.ReadFull(server, head); err != nil {
+						return
+					}
+					f := make([]byte, 9+binary.BigEndian.Uint32(head[5:]))
+					copy(f, head)
+					if _, err := io.ReadFull(server, f[9:]); err != nil {
+						return
+					}
+					if f = fault(f); f != nil {
+						if _, err := client.Write(f); err != nil {
+							return
+						}
+					}
+				}
+			}()
+		}
+	}()
+	return l.Addr().String()
+}
