@@ -257,3 +257,18 @@ func relay(t *testing.T, addr string, fault func([]byte) []byte) string {
 	}()
 	return l.Addr().String()
 }
+
+// Test: a client of another stage fails the client checks, and only
+// those: the v1 (JSON) client driven against the v3 server.
+func TestWrongClientFailsTheClientChecks(t *testing.T) {
+	t.Parallel()
+	rep := gradeWith(t, "v3", servers(t)["v3"], clients(t)["v1"])
+	for _, r := range rep.Results {
+		if strings.HasPrefix(r.Check.Name, "the client") || strings.Contains(r.Check.Name, "into the client") || strings.Contains(r.Check.Name, "client's") {
+			assert.Equal(t, rubric.Fail, r.Status, "%d. %s", r.N, r.Check.Name)
+			assert.Contains(t, r.Reason, "the client to log in", "%d. %s", r.N, r.Check.Name)
+			continue
+		}
+		assert.Equal(t, rubric.Pass, r.Status, "%d. %s: %s", r.N, r.Check.Name, r.Reason)
+	}
+}
