@@ -1,9 +1,11 @@
 package grade
 
 import (
-	"fmt"
+	"errors"
 	"io"
 	"os/exec"
+	"path/filepath"
+	"regexp"
 	"strings"
 	"time"
 
@@ -11,43 +13,52 @@ import (
 	"chatlab/lab/target"
 )
 
-// ClientTimeout is how long a client program has to show something.
-const ClientTimeout = 10 * time.Second
+// ProgramWait bounds each wait for a client program: for a line, for its
+// end.
+const ProgramWait = 5 * time.Second
 
-// Program is a client program the grader drives through its standard
-// input and reads on its standard output.
+// Program is a client program the grader drives: its standard input is a
+// pipe the check types into, its output is kept, and it is killed, if it
+// still runs, when the check ends.
 type Program struct {
-	Stdin io.WriteCloser
-	out   *target.Output
+	c     *rubric.C
+	what  string // "the client", for reasons
 	cmd   *exec.Cmd
+	stdin io.WriteCloser
+	out   *target.Output
 	done  chan struct{}
 	err   error
 }
 
-// StartProgram runs argv followed by args, ending it when the check ends.
-// "{ca}" in argv is replaced by ca (a TLS client's certificate flag, say).
-func StartProgram(c *rubric.C, argv []string, ca string, args ...string) *Program {
+// StartProgram runs argv followed by args. "{ca}" in argv stands for ca
+// (the certificate a TLS client must trust).
+func StartProgram(c *rubric.C, what string, argv []string, ca string, args ...string) *Program {
 	full := make([]string, 0, len(argv)+len(args))
 	for _, a := range argv {
 		full = append(full, strings.ReplaceAll(a, "{ca}", ca))
 	}
 	full = append(full, args...)
+	if strings.ContainsRune(full[0], filepath.Separator) {
+		if abs, err := filepath.Abs(full[0]); err == nil {
+			full[0] = abs
+		}
+	}
 	cmd := exec.Command(full[0], full[1:]...)
-	p := &Program{out: target.NewOutput(), cmd: cmd, done: make(chan struct{})}
+	p := &Program{c: c, what: what, cmd: cmd, out: target.NewOutput(), done: make(chan struct{})}
 	cmd.Stdout, cmd.Stderr = p.out, p.out
 	var err error
-	if p.Stdin, err = cmd.StdinPipe(); err != nil {
-		c.Fatalf("client program: %v", err)
+	if p.stdin, err = cmd.StdinPipe(); err != nil {
+		c.Fatalf("could not make a pipe for %s: %v", what, err)
 	}
 	if err := cmd.Start(); err != nil {
-		c.Fatalf("cannot start the client program %q: %v", strings.Join(full, " "), err)
+		c.Fatalf("could not run %s (%s): %v", what, strings.Join(full, " "), err)
 	}
 	go func() {
 		p.err = cmd.Wait()
 		close(p.done)
 	}()
 	c.Cleanup(func() {
-		p.Stdin.Close()
+		p.stdin.Close()
 		select {
 		case <-p.done:
 		case <-time.After(time.Second):
@@ -58,41 +69,69 @@ func StartProgram(c *rubric.C, argv []string, ca string, args ...string) *Progra
 	return p
 }
 
-// Type writes line and a newline to the program, as a user would.
-func (p *Program) Type(c *rubric.C, line string) {
-	if _, err := io.WriteString(p.Stdin, line+"\n"); err != nil {
-		c.Fatalf("typing %q into the client: %v (it printed %q)", line, err, p.tail())
+// Type writes text to the program's standard input, as it is.
+func (p *Program) Type(text string) {
+	if _, err := io.WriteString(p.stdin, text); err != nil {
+		p.c.Fatalf("could not type %q: %s has stopped reading its input (%v); %s", text, p.what, err, p.Printed())
 	}
 }
 
-// Shows waits until the program has printed text, failing the check if
-// it does not in time.
-func (p *Program) Shows(c *rubric.C, text, after string) {
-	if err := p.out.WaitText(text, time.Now().Add(ClientTimeout), p.done); err != nil {
-		c.Fatalf("%s, the client should show %q; it printed %q", after, text, p.tail())
+// WaitFor waits until the program prints a line holding text; what says
+// what the line would show, for the reason.
+func (p *Program) WaitFor(text, what string) string {
+	re := regexp.MustCompile(regexp.QuoteMeta(text))
+	line, err := p.out.WaitFor(re, p.deadline(), p.done)
+	if err != nil {
+		ended := ""
+		if p.Exited() {
+			ended = " (it has ended)"
+		}
+		p.c.Fatalf("%s did not show a line with %q (%s) within %v%s; %s", p.what, text, what, ProgramWait, ended, p.Printed())
 	}
+	return line
 }
 
-// Exits waits for the program to end, failing the check if it does not.
-func (p *Program) Exits(c *rubric.C, after string) {
+// WaitExit waits for the program to end, after what happened; with
+// clean, it must end with status 0.
+func (p *Program) WaitExit(after string, clean bool) {
 	select {
 	case <-p.done:
-	case <-time.After(ClientTimeout):
-		c.Fatalf("%s, the client should exit; it is still running (it printed %q)", after, p.tail())
+	case <-time.After(time.Until(p.deadline())):
+		p.c.Fatalf("%s was still running %v after %s; %s", p.what, ProgramWait, after, p.Printed())
+	}
+	var ee *exec.ExitError
+	switch {
+	case p.err == nil:
+	case errors.As(p.err, &ee) && !clean:
+	case errors.As(p.err, &ee):
+		p.c.Fatalf("%s ended with status %d after %s; a session that ends so is not an error (want status 0); %s",
+			p.what, ee.ExitCode(), after, p.Printed())
+	default:
+		p.c.Fatalf("%s: %v", p.what, p.err)
 	}
 }
 
-// tail is the end of what the program printed, for reasons.
-func (p *Program) tail() string {
-	s := p.out.String()
-	if len(s) > 300 {
-		s = "…" + s[len(s)-300:]
+// Exited reports whether the program has ended.
+func (p *Program) Exited() bool {
+	select {
+	case <-p.done:
+		return true
+	default:
+		return false
 	}
-	return s
+}
+
+// Printed quotes the last lines the program printed, for reasons.
+func (p *Program) Printed() string { return "it printed: " + p.out.Last(4) }
+
+// deadline is ProgramWait from now, or the check's own deadline if sooner.
+func (p *Program) deadline() time.Time {
+	d := time.Now().Add(ProgramWait)
+	if cd := p.c.Deadline(); !cd.IsZero() && cd.Before(d) {
+		return cd
+	}
+	return d
 }
 
 // String is everything the program printed.
 func (p *Program) String() string { return p.out.String() }
-
-// Describe names the program for the report.
-func (p *Program) Describe() string { return fmt.Sprint(p.cmd.Args) }

@@ -211,6 +211,20 @@ func (o *Output) Lines() []string {
 	return nil
 }
 
+// Last quotes the last n complete lines, for failure reasons.
+func (o *Output) Last(n int) string {
+	lines := o.Lines()
+	if len(lines) == 0 {
+		return "(nothing)"
+	}
+	lines = lines[max(0, len(lines)-n):]
+	q := make([]string, len(lines))
+	for i, l := range lines {
+		q[i] = strconv.Quote(l)
+	}
+	return strings.Join(q, ", ")
+}
+
 // WaitFor waits until a complete line matches re and returns it. It gives
 // up at deadline, or when stop is closed and nothing more can come.
 func (o *Output) WaitFor(re *regexp.Regexp, deadline time.Time, stop <-chan struct{}) (string, error) {

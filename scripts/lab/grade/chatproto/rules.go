@@ -551,7 +551,7 @@ func (w *wire) startClient(c *rubric.C) (prog *grade.Program, name, bobName stri
 	}
 	name, bobName = w.name("alice"), w.name("bob")
 	bob = w.login(c, bobName)
-	prog = grade.StartProgram(c, argv, w.env.CA, name, host, port)
+	prog = grade.StartProgram(c, "the client", argv, w.env.CA, name, host, port)
 	bob.Expect(fmt.Sprintf("the client to log in as %s (SYSTEM_MSG %q)", name, name+" joined general"), wiretest.System(name+" joined general"))
 	return prog, name, bobName, bob
 }
@@ -559,12 +559,12 @@ func (w *wire) startClient(c *rubric.C) (prog *grade.Program, name, bobName stri
 func (w *wire) clientLogsIn(c *rubric.C) {
 	prog, _, _, bob := w.startClient(c)
 	bob.Send(proto.Message{Kind: proto.KindRoomMsg, Text: "hello from the grader"})
-	prog.Shows(c, "hello from the grader", "when bob writes to the room")
+	prog.WaitFor("hello from the grader", "bob's room text")
 }
 
 func (w *wire) clientTypes(c *rubric.C) {
 	prog, name, _, bob := w.startClient(c)
-	prog.Type(c, "typed into the client")
+	prog.Type("typed into the client\n")
 	m := expectKind(c, bob, proto.KindRoomMsg, "the typed line as ROOM_MSG")
 	if m.From != name || m.Text != "typed into the client" {
 		c.Fatalf("expected ROOM_MSG from=%q text=%q, got %s", name, "typed into the client", show(m))
@@ -573,23 +573,23 @@ func (w *wire) clientTypes(c *rubric.C) {
 
 func (w *wire) clientCommands(c *rubric.C) {
 	prog, name, bobName, bob := w.startClient(c)
-	prog.Type(c, "/msg "+bobName+" a private word")
+	prog.Type("/msg " + bobName + " a private word\n")
 	if m := expectKind(c, bob, proto.KindPrivateMsg, "the PRIVATE_MSG of /msg"); m.From != name || m.Text != "a private word" {
 		c.Fatalf("/msg %s a private word: bob got %s", bobName, show(m))
 	}
-	prog.Type(c, "/users")
-	prog.Shows(c, bobName, "after /users in general with bob")
+	prog.Type("/users\n")
+	prog.WaitFor(bobName, "the users of general, after /users")
 	room := w.name("room")
 	join(c, bob, room)
-	prog.Type(c, "/join "+room)
+	prog.Type("/join " + room + "\n")
 	expectSystem(c, bob, name+" joined "+room)
-	prog.Type(c, "/rooms")
-	prog.Shows(c, room, "after /rooms")
+	prog.Type("/rooms\n")
+	prog.WaitFor(room, "the rooms, after /rooms")
 }
 
 func (w *wire) clientQuits(c *rubric.C) {
 	prog, name, _, bob := w.startClient(c)
-	prog.Type(c, "/quit")
-	prog.Exits(c, "after /quit")
+	prog.Type("/quit\n")
+	prog.WaitExit("/quit", true)
 	expectSystem(c, bob, name+" left general")
 }

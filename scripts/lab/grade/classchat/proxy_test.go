@@ -141,40 +141,22 @@ func (pc *proxyConn) pumpDown() {
 }
 
 // objects cuts the complete JSON objects off the front of b and returns
-// them and the rest (white space and other bytes between them dropped).
+// them and the rest (what comes before the first object, the log-in name,
+// is dropped).
 func objects(b []byte) (objs [][]byte, rest []byte) {
+	start := bytes.IndexByte(b, '{')
+	if start < 0 {
+		return nil, nil
+	}
+	b = b[start:]
+	dec := json.NewDecoder(bytes.NewReader(b))
 	for {
-		start := bytes.IndexByte(b, '{')
-		if start < 0 {
-			return objs, nil
+		off := dec.InputOffset()
+		var raw json.RawMessage
+		if err := dec.Decode(&raw); err != nil {
+			return objs, b[off:]
 		}
-		b = b[start:]
-		depth, inString, escaped, end := 0, false, false, -1
-		for i, c := range b {
-			switch {
-			case escaped:
-				escaped = false
-			case inString && c == '\\':
-				escaped = true
-			case c == '"':
-				inString = !inString
-			case inString:
-			case c == '{':
-				depth++
-			case c == '}':
-				if depth--; depth == 0 {
-					end = i + 1
-				}
-			}
-			if end > 0 {
-				break
-			}
-		}
-		if end < 0 {
-			return objs, b
-		}
-		objs = append(objs, b[:end])
-		b = b[end:]
+		objs = append(objs, raw)
 	}
 }
 

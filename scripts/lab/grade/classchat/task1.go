@@ -181,21 +181,7 @@ func (o operator) waitFor(text, what string) string {
 	line, err := o.p.Output().WaitFor(re, deadline(o.c, wait), o.p.Exited())
 	if err != nil {
 		o.c.Fatalf("the operator's screen did not show %s (%s) within %v; its last lines: %s",
-			quote(text), what, wait, lastLines(o.p.Output(), 3))
+			quote(text), what, wait, o.p.Output().Last(3))
 	}
 	return line
-}
-
-// lastLines quotes the last n lines a program printed.
-func lastLines(out *target.Output, n int) string {
-	lines := out.Lines()
-	if len(lines) == 0 {
-		return "(none)"
-	}
-	lines = lines[max(0, len(lines)-n):]
-	q := make([]string, len(lines))
-	for i, l := range lines {
-		q[i] = quote(l)
-	}
-	return strings.Join(q, ", ")
 }

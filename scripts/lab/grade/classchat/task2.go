@@ -2,21 +2,16 @@ package classchat
 
 import (
 	"bufio"
-	"errors"
 	"fmt"
 	"io"
 	"net"
 	"os"
-	"os/exec"
-	"path/filepath"
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
 
 	"chatlab/lab/grade"
 	"chatlab/lab/rubric"
-	"chatlab/lab/target"
 )
 
 // Goodbye is what task 3's server answers exit with.
@@ -47,7 +42,7 @@ func Task2(env grade.Env) rubric.Rubric {
 // of its connection.
 type t2Session struct {
 	c    *rubric.C
-	prog *program
+	prog *grade.Program
 	srv  *linePeer
 }
 
@@ -61,13 +56,13 @@ func (r *run) t2Start(c *rubric.C) *t2Session {
 	}
 	c.Cleanup(func() { l.Close() })
 	port := strconv.Itoa(l.Addr().(*net.TCPAddr).Port)
-	prog := startProgram(c, "the client", argv, "127.0.0.1", port)
+	prog := grade.StartProgram(c, "the client", argv, "", "127.0.0.1", port)
 
 	l.(*net.TCPListener).SetDeadline(deadline(c, wait))
 	conn, err := l.Accept()
 	if err != nil {
 		c.Fatalf("the client did not connect to 127.0.0.1:%s within %v (it was run as %s); %s",
-			port, wait, quote(strings.Join(append(argv, "127.0.0.1", port), " ")), prog.printed())
+			port, wait, quote(strings.Join(append(argv, "127.0.0.1", port), " ")), prog.Printed())
 	}
 	c.Cleanup(func() { conn.Close() })
 	s := &t2Session{c: c, prog: prog,
@@ -78,22 +73,22 @@ func (r *run) t2Start(c *rubric.C) *t2Session {
 
 func (r *run) t2ShowsLines(c *rubric.C) {
 	s := r.t2Start(c)
-	s.prog.waitFor(Greeting, "the server's greeting, while nothing was typed")
+	s.prog.WaitFor(Greeting, "the server's greeting, while nothing was typed")
 	text := "hello from the server " + r.token()
 	s.srv.send(text)
-	s.prog.waitFor(text, "a second line from the server, while nothing was typed")
+	s.prog.WaitFor(text, "a second line from the server, while nothing was typed")
 }
 
 func (r *run) t2SendsLines(c *rubric.C) {
 	s := r.t2Start(c)
 	text := "hello from the client " + r.token()
-	s.prog.types(text + "\n")
+	s.prog.Type(text + "\n")
 	s.srv.expect(text, nil)
 }
 
 func (r *run) t2Pieces(c *rubric.C) {
 	s := r.t2Start(c)
-	s.prog.waitFor(Greeting, "the server's greeting")
+	s.prog.WaitFor(Greeting, "the server's greeting")
 	tok := r.token()
 	hello, world := "hello "+tok, "world "+tok
 	// Each piece is sent once the client has read the one before: in one
@@ -105,32 +100,32 @@ func (r *run) t2Pieces(c *rubric.C) {
 	s.drained(quote("lo " + tok + "\nwor"))
 	s.srv.write("ld " + tok + "\n")
 	why := fmt.Sprintf("sent as %s, then %s, then %s", quote("hel"), quote("lo "+tok+"\nwor"), quote("ld "+tok+"\n"))
-	s.prog.waitFor(hello, "one line, "+why)
-	s.prog.waitFor(world, "the next line, "+why)
+	s.prog.WaitFor(hello, "one line, "+why)
+	s.prog.WaitFor(world, "the next line, "+why)
 }
 
 func (r *run) t2TypedExit(c *rubric.C) {
 	s := r.t2Start(c)
-	s.prog.types("exit\n")
+	s.prog.Type("exit\n")
 	s.srv.expect("exit", nil)
 	// As task 3's server does; the client may have closed already.
 	s.srv.conn.SetWriteDeadline(deadline(c, wait))
 	io.WriteString(s.srv.conn, Goodbye+"\n")
 	s.srv.conn.Close()
-	s.prog.waitExit("it sent exit and the server answered "+quote(Goodbye)+" and closed the connection", true)
+	s.prog.WaitExit("it sent exit and the server answered "+quote(Goodbye)+" and closed the connection", true)
 }
 
 func (r *run) t2ServerExit(c *rubric.C) {
 	s := r.t2Start(c)
-	s.prog.waitFor(Greeting, "the server's greeting")
+	s.prog.WaitFor(Greeting, "the server's greeting")
 	s.srv.send("exit") // the operator typed exit; the connection stays open
-	s.prog.waitExit("the server sent the line "+quote("exit")+" (its operator typed exit)", true)
+	s.prog.WaitExit("the server sent the line "+quote("exit")+" (its operator typed exit)", true)
 }
 
 func (r *run) t2ServerCloses(c *rubric.C) {
 	s := r.t2Start(c)
 	s.srv.conn.Close()
-	s.prog.waitExit("the server closed the connection", false)
+	s.prog.WaitExit("the server closed the connection", false)
 }
 
 // drained waits until the client has read all the grader sent it: the
@@ -146,7 +141,7 @@ func (s *t2Session) drained(what string) {
 			return
 		}
 		if time.Now().After(end) {
-			s.c.Fatalf("the client did not read %s from its socket within %v (%d bytes wait there); %s", what, wait, queued, s.prog.printed())
+			s.c.Fatalf("the client did not read %s from its socket within %v (%d bytes wait there); %s", what, wait, queued, s.prog.Printed())
 		}
 		time.Sleep(time.Millisecond) // no event announces it: look again
 	}
@@ -173,104 +168,4 @@ func receiveQueue(local, remote int) (int, bool) {
 		return int(n), err == nil
 	}
 	return 0, false
-}
-
-// program is a client program the grader runs, with its standard input
-// a pipe and its output kept.
-type program struct {
-	c     *rubric.C
-	what  string
-	cmd   *exec.Cmd
-	stdin io.WriteCloser
-	out   *target.Output
-	done  chan struct{}
-	err   error
-}
-
-// startProgram runs argv with args after it. It is killed, if it still
-// runs, when the check ends.
-func startProgram(c *rubric.C, what string, argv []string, args ...string) *program {
-	name := argv[0]
-	if strings.ContainsRune(name, filepath.Separator) {
-		if abs, err := filepath.Abs(name); err == nil {
-			name = abs
-		}
-	}
-	cmd := exec.Command(name, append(append([]string{}, argv[1:]...), args...)...)
-	p := &program{c: c, what: what, cmd: cmd, out: target.NewOutput(), done: make(chan struct{})}
-	cmd.Stdout, cmd.Stderr = p.out, p.out
-	var err error
-	if p.stdin, err = cmd.StdinPipe(); err != nil {
-		c.Fatalf("could not make a pipe for %s: %v", what, err)
-	}
-	if err := cmd.Start(); err != nil {
-		c.Fatalf("could not run %s: %v", what, err)
-	}
-	go func() {
-		p.err = cmd.Wait()
-		close(p.done)
-	}()
-	c.Cleanup(func() {
-		p.stdin.Close()
-		select {
-		case <-p.done:
-		default:
-			cmd.Process.Kill()
-			<-p.done
-		}
-	})
-	return p
-}
-
-// types writes text to the program's standard input.
-func (p *program) types(text string) {
-	if _, err := io.WriteString(p.stdin, text); err != nil {
-		p.c.Fatalf("could not type %s: %s has stopped reading its input (%v); %s", quote(text), p.what, err, p.printed())
-	}
-}
-
-// waitFor waits until the program prints a line holding text.
-func (p *program) waitFor(text, what string) {
-	re := regexp.MustCompile(regexp.QuoteMeta(text))
-	if _, err := p.out.WaitFor(re, deadline(p.c, wait), p.done); err != nil {
-		ended := ""
-		if p.exited() {
-			ended = " (it has ended)"
-		}
-		p.c.Fatalf("%s did not show a line with %s (%s) within %v%s; %s", p.what, quote(text), what, wait, ended, p.printed())
-	}
-}
-
-// waitExit waits for the program to end, after what happened; with
-// clean, it must end with status 0.
-func (p *program) waitExit(after string, clean bool) {
-	select {
-	case <-p.done:
-	case <-time.After(time.Until(deadline(p.c, wait))):
-		p.c.Fatalf("%s was still running %v after %s; %s", p.what, wait, after, p.printed())
-	}
-	var ee *exec.ExitError
-	switch {
-	case p.err == nil:
-	case errors.As(p.err, &ee) && !clean:
-	case errors.As(p.err, &ee):
-		p.c.Fatalf("%s ended with status %d after %s; a session that ends so is not an error (want status 0); %s",
-			p.what, ee.ExitCode(), after, p.printed())
-	default:
-		p.c.Fatalf("%s: %v", p.what, p.err)
-	}
-}
-
-func (p *program) exited() bool {
-	select {
-	case <-p.done:
-		return true
-	default:
-		return false
-	}
-}
-
-// printed quotes the last lines the program printed.
-func (p *program) printed() string {
-	return "it printed: " + lastLines(p.out, 4)
 }
