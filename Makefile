@@ -79,6 +79,9 @@ help: ## list the targets
 	@echo "                                             on the wire beside the course's table (docs/bandwidth.md)"
 	@echo "  make pcaps                                 the same session as captures for Wireshark, TLS keys beside"
 	@echo "                                             them ($(LAB)/pcaps/; dissector: scripts/lab/wireshark/chatproto.lua)"
+	@echo "  make bench [STAGES='v1 v3 v4'] [N=100] [P=4] [DURATION=3s] [C=10000]"
+	@echo "                                             the load generator: fan-out, latency against load, idle"
+	@echo "                                             clients, a slow consumer, stages side by side (docs/performance.md)"
 	@echo
 	@echo "Build and check:"
 	@echo "  make build                                 build every stage's binaries into $(BIN)/"
@@ -161,6 +164,26 @@ bandwidth:
 pcaps:
 	$(GO) run ./scripts/lab/cmd/pcaps -out $(LAB)/pcaps
 
+# make bench runs the load generator (scripts/bench) against the stages'
+# server binaries, each in a process of its own, on 127.0.0.1, and writes
+# $(LAB)/bench/bench.json and latency.svg. STAGES= the stages (default
+# v1 v3 v4; "lean" is the generator's own fan-out loop with no chat
+# logic, the floor to compare with), N= the room's members, P= its publishers, DURATION= each
+# measured run, C= the idle clients of the scale scenario; BENCH_FLAGS=
+# anything else ($(BIN)/bench -help).
+BENCH_STAGES = $(if $(filter command line,$(origin STAGES)),$(STAGES),v1 v3 v4)
+bench-flags  = $(if $(N),-n $(N)) $(if $(P),-p $(P)) $(if $(DURATION),-duration $(DURATION)) \
+	$(if $(C),-clients $(C)) $(BENCH_FLAGS)
+
+.PHONY: bench
+$(BIN)/bench: FORCE
+	@mkdir -p $(BIN)
+	$(GO) build -o $@ ./scripts/bench/cmd/bench
+
+bench: $(BIN)/bench $(addprefix $(BIN)/server-,$(filter-out lean,$(BENCH_STAGES)))
+	./$(BIN)/bench -bin $(BIN) -stages '$(BENCH_STAGES)' -out $(LAB)/bench/bench.json \
+		-plot $(LAB)/bench/latency.svg $(bench-flags)
+
 # ---- checks ----------------------------------------------------------------
 
 test: fmt-check vet modules-alone binaries-answer ## the whole suite, as CI runs it
@@ -187,9 +210,9 @@ fmt-check:
 vet:
 	@set -e; for m in $(MODULES); do (cd $$m && $(GO) vet ./...); done
 
-# Every module also builds on its own, without go.work.
+# Every module also builds on its own, without go.work, tests included.
 modules-alone:
-	@set -e; for m in $(MODULES); do (cd $$m && GOWORK=off $(GO) build ./...); done
+	@set -e; for m in $(MODULES); do (cd $$m && GOWORK=off $(GO) vet ./...); done
 
 # `make build` makes every stage's binaries, and each answers --help.
 binaries-answer: build

@@ -54,6 +54,7 @@ var exercised = map[string]string{
 	"test":      "CI",
 	"bandwidth": "scripts/lab/bandwidth tests, and the golden table in docs/bandwidth.md",
 	"pcaps":     "scripts/lab/capture tests, and TestLabGuide's tshark commands",
+	"bench":     "scripts/bench tests",
 	"grade":     "scripts/lab/grade/... tests (every stage's own server passes)",
 }
 

@@ -15,3 +15,7 @@ var (
 	// start an object; they were skipped, and the stream is in step.
 	ErrNotObject = errors.New("not a JSON object")
 )
+
+// ErrNotIdle is returned by a Waiter that cannot wait without reading:
+// its stream is in the middle of a message.
+var ErrNotIdle = errors.New("stream not idle")

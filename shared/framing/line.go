@@ -9,14 +9,16 @@ import (
 	"io"
 )
 
-// DefaultBufferSize is the read buffer of a LineReader. Lines longer than
-// it are assembled in a separate buffer, up to the reader's limit.
+// DefaultBufferSize is the read buffer of a LineReader (and the big buffer
+// of a Reader) while data flows. Lines longer than it are assembled in a
+// separate buffer, up to the reader's limit.
 const DefaultBufferSize = 4096
 
 // LineReader reads lines ended by "\n" or "\r\n" from a stream, refusing any
-// line longer than a fixed limit.
+// line longer than a fixed limit. It reads through a Reader, so an idle
+// stream holds no full-size buffer.
 type LineReader struct {
-	r    *bufio.Reader
+	r    *Reader
 	max  int
 	long []byte // assembles lines longer than the read buffer
 }
@@ -28,8 +30,13 @@ func NewLineReader(r io.Reader, max int) *LineReader {
 }
 
 // NewLineReaderSize is NewLineReader with a read buffer of the given size.
+// A *Reader of that size is read as it is.
 func NewLineReaderSize(r io.Reader, max, size int) *LineReader {
-	return &LineReader{r: bufio.NewReaderSize(r, size), max: max}
+	fr, ok := r.(*Reader)
+	if !ok || fr.size != size {
+		fr = NewReaderSize(r, size)
+	}
+	return &LineReader{r: fr, max: max}
 }
 
 // ReadLine returns the next line without its line ending. The slice is only
@@ -38,6 +45,9 @@ func NewLineReaderSize(r io.Reader, max, size int) *LineReader {
 // last line with no line ending is returned as it is; the call after it
 // returns io.EOF.
 func (l *LineReader) ReadLine() ([]byte, error) {
+	if cap(l.long) > DefaultBufferSize {
+		l.long = nil // a long line is rare: do not keep its buffer
+	}
 	l.long = l.long[:0]
 	for {
 		chunk, err := l.r.ReadSlice('\n')

@@ -30,6 +30,15 @@ const (
 	DefaultWriteTimeout = 10 * time.Second
 	// maxPooledBuffer is the largest write buffer kept for reuse.
 	maxPooledBuffer = 64 << 10
+	// maxPooledQueue is the largest queue (in frames) kept for reuse.
+	maxPooledQueue = 4096
+	// keepIdleQueue is the largest queue an idle outbox keeps for its next
+	// burst, most often of one frame, instead of giving it back to the pool.
+	keepIdleQueue = 4
+	// deadlineSlack is the part of the write timeout a deadline may have
+	// used up before the writer sets a new one. Setting a deadline arms a
+	// runtime timer: doing it at every write costs more than the check.
+	deadlineSlack = 10
 )
 
 // Conn is what an outbox writes to: a net.Conn or a *tls.Conn.
@@ -66,17 +75,40 @@ type Outbox struct {
 	writeFn func()
 
 	mu       sync.Mutex
-	queue    [][]byte
-	spare    [][]byte       // the previous batch's slice, reused by the next
+	queue    *frames        // nil while idle
+	spare    *frames        // the previous batch's, for the next
 	then     map[int]func() // SendThen's callbacks, by position in queue
 	queued   int            // bytes in queue
 	writing  bool           // a writer goroutine is running
 	draining bool           // closed to new frames; close the conn once drained
 	closed   bool           // conn closed (or closing)
 	err      error          // why it closed
+
+	// deadline is the connection's write deadline. Only the writer (one
+	// at a time, handed over under mu) uses it.
+	deadline time.Time
 }
 
 var bufPool = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b }}
+
+// frames holds a queue of frames. An outbox takes one from framesPool
+// when a burst begins and gives it back once its writer has drained it:
+// a burst of announcements can grow a queue to hundreds of entries, and
+// an idle connection should keep none of it, while a busy one should not
+// allocate a queue per burst.
+type frames struct{ f [][]byte }
+
+var framesPool = sync.Pool{New: func() any { return &frames{f: make([][]byte, 0, keepIdleQueue)} }}
+
+// release gives q back to the pool, emptied.
+func (q *frames) release() {
+	if q == nil || cap(q.f) > maxPooledQueue {
+		return
+	}
+	clear(q.f)
+	q.f = q.f[:0]
+	framesPool.Put(q)
+}
 
 // New returns an outbox that writes to conn.
 func New(conn Conn, cfg Config) *Outbox {
@@ -121,9 +153,12 @@ func (o *Outbox) send(frame []byte, written func()) error {
 		if o.then == nil {
 			o.then = make(map[int]func())
 		}
-		o.then[len(o.queue)] = written
+		o.then[o.queue.len()] = written
 	}
-	o.queue = append(o.queue, frame)
+	if o.queue == nil {
+		o.queue = framesPool.Get().(*frames)
+	}
+	o.queue.f = append(o.queue.f, frame)
 	o.queued += len(frame)
 	if !o.writing {
 		o.writing = true
@@ -192,26 +227,33 @@ func (o *Outbox) closeLocked(reason error) {
 // write is the writer goroutine: it drains the queue batch by batch and
 // exits when the queue is empty.
 func (o *Outbox) write() {
-	bufp := bufPool.Get().(*[]byte)
+	var bufp *[]byte // taken from bufPool when a batch has several frames
 	defer func() {
-		if cap(*bufp) <= maxPooledBuffer {
+		if bufp != nil && cap(*bufp) <= maxPooledBuffer {
 			bufPool.Put(bufp)
 		}
 	}()
 	for {
 		o.mu.Lock()
-		if o.closed || len(o.queue) == 0 {
+		if o.closed || o.queue.len() == 0 {
 			o.writing = false
 			if o.draining {
 				o.closeLocked(nil)
 			}
+			if o.queue != nil && cap(o.queue.f) > keepIdleQueue {
+				o.queue.release()
+				o.queue = nil
+			}
+			o.spare.release()
+			o.spare = nil
 			o.mu.Unlock()
 			return
 		}
-		batch, then := o.queue, o.then
-		o.queue, o.spare, o.then = o.spare[:0], nil, nil
+		queue, then := o.queue, o.then
+		o.queue, o.spare, o.then = o.spare, nil, nil
 		o.queued = 0
 		o.mu.Unlock()
+		batch := queue.f
 
 		var err error
 		if o.onePerWrite {
@@ -219,7 +261,7 @@ func (o *Outbox) write() {
 				if i > 0 && o.gap > 0 {
 					time.Sleep(o.gap)
 				}
-				o.conn.SetWriteDeadline(time.Now().Add(o.writeTimeout))
+				o.setDeadline()
 				if _, err = o.conn.Write(f); err != nil {
 					break
 				}
@@ -230,6 +272,9 @@ func (o *Outbox) write() {
 		} else {
 			out := batch[0]
 			if len(batch) > 1 {
+				if bufp == nil {
+					bufp = bufPool.Get().(*[]byte)
+				}
 				buf := (*bufp)[:0]
 				for _, f := range batch {
 					buf = append(buf, f...)
@@ -237,7 +282,7 @@ func (o *Outbox) write() {
 				*bufp = buf
 				out = buf
 			}
-			o.conn.SetWriteDeadline(time.Now().Add(o.writeTimeout))
+			o.setDeadline()
 			_, err = o.conn.Write(out)
 		}
 		if err == nil && !o.onePerWrite {
@@ -248,10 +293,13 @@ func (o *Outbox) write() {
 			}
 		}
 		clear(batch)
+		queue.f = batch[:0]
 
 		o.mu.Lock()
 		if !o.closed && o.spare == nil {
-			o.spare = batch
+			o.spare = queue
+		} else {
+			queue.release()
 		}
 		if err != nil {
 			o.writing = false
@@ -261,4 +309,23 @@ func (o *Outbox) write() {
 		}
 		o.mu.Unlock()
 	}
+}
+
+// setDeadline gives the next write at least all but a tenth of the write
+// timeout, setting a new deadline only when the last one has used up
+// more than that. Only the writer calls it.
+func (o *Outbox) setDeadline() {
+	now := time.Now()
+	if o.deadline.Sub(now) >= o.writeTimeout-o.writeTimeout/deadlineSlack {
+		return
+	}
+	o.deadline = now.Add(o.writeTimeout)
+	o.conn.SetWriteDeadline(o.deadline)
+}
+
+func (q *frames) len() int {
+	if q == nil {
+		return 0
+	}
+	return len(q.f)
 }

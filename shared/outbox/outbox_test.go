@@ -265,3 +265,27 @@ func TestSendThen(t *testing.T) {
 	dropped.Close(nil)
 	assert.ErrorIs(t, dropped.SendThen([]byte("x"), func() { t.Error("called for a dropped frame") }), ErrClosed)
 }
+
+// A burst grows the queue; once the writer has drained it, an idle outbox
+// keeps at most a small one.
+func TestIdleOutboxLetsGoOfABurstsQueue(t *testing.T) {
+	g := newGatedConn()
+	o := New(g, Config{})
+	require.NoError(t, o.Send([]byte("first;")))
+	<-g.entered // the writer is busy: the burst piles up behind it
+	for range 200 {
+		require.NoError(t, o.Send([]byte("burst;")))
+	}
+	close(g.release)
+	deadline := time.Now().Add(waitFor)
+	for o.pending() > 0 || o.busy() {
+		require.True(t, time.Now().Before(deadline), "the writer never finished")
+		runtime.Gosched()
+	}
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.queue != nil {
+		assert.LessOrEqual(t, cap(o.queue.f), keepIdleQueue)
+	}
+	assert.Nil(t, o.spare)
+}

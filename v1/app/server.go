@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"net"
 	"os"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"syscall"
@@ -52,6 +53,7 @@ func RunServer(opts ServerOptions) {
 	verbose := cmd.FlagSet.Bool("v", false, "log debug lines too (every message received)")
 	trace := cmd.FlagSet.Bool("trace", false, "print every message received and sent as it travels (JSON: the line; binary: fields and hex)")
 	maxUsers := cmd.FlagSet.Int("max-users", chatserver.DefaultMaxUsers, "users online at most before log-ins are refused (server_full)")
+	cpuProfile := cmd.FlagSet.String("cpuprofile", "", "write a CPU profile of the whole run to this file, for go tool pprof (make bench -profile uses it)")
 	cmd.Details = []string{fmt.Sprintf("The port defaults to %d. Stop the server with Ctrl-C: every client is told\n"+
 		"\"%s\" before its connection closes.", proto.DefaultPort, proto.ShutdownMessage)}
 	args := cmd.Parse(os.Args[1:])
@@ -97,9 +99,32 @@ func RunServer(opts ServerOptions) {
 			cmd.Fatal(cli.ExitError, err)
 		}
 	}
+	if *cpuProfile != "" {
+		stop, err := startCPUProfile(*cpuProfile)
+		if err != nil {
+			cmd.Fatal(cli.ExitError, err)
+		}
+		defer stop()
+	}
 	if err := serve(context.Background(), srv, l, logger); err != nil {
 		cmd.Fatal(cli.ExitError, err)
 	}
+}
+
+// startCPUProfile profiles the process into file until stop is called.
+func startCPUProfile(file string) (stop func(), err error) {
+	f, err := os.Create(file)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		f.Close()
+	}, nil
 }
 
 func serve(ctx context.Context, srv *server.Server, l net.Listener, logger *slog.Logger) error {

@@ -16,6 +16,7 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"log/slog"
 	"net"
 	"slices"
 	"sync"
@@ -27,7 +28,8 @@ import (
 
 // Hub owns the users and rooms of one server.
 type Hub struct {
-	cfg Config
+	cfg   Config
+	debug bool // the logger takes debug lines: one per message received
 
 	mu       sync.RWMutex
 	closing  bool
@@ -46,6 +48,7 @@ func NewHub(cfg Config) *Hub {
 	cfg.setDefaults()
 	h := &Hub{
 		cfg:      cfg,
+		debug:    cfg.Logger.Enabled(context.Background(), slog.LevelDebug),
 		sessions: make(map[*session]struct{}),
 		users:    make(map[string]*session),
 		rooms:    make(map[string]*room),
@@ -84,7 +87,7 @@ func (h *Hub) ServeConn(_ context.Context, conn net.Conn) {
 		s.end(errShutdown)
 		return
 	}
-	s.log.Info("connection")
+	s.log(slog.LevelInfo, "connection")
 	reason := s.run()
 	if h.unregister(s) {
 		reason = errShutdown

@@ -1,7 +1,6 @@
 package binwire
 
 import (
-	"bufio"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -9,6 +8,7 @@ import (
 	"unicode/utf8"
 
 	"chatlab/chat-v1/proto"
+	"chatlab/shared/framing"
 )
 
 // keepBuffer is the largest frame buffer a decoder keeps between frames;
@@ -16,13 +16,18 @@ import (
 const keepBuffer = 64 << 10
 
 // NewDecoder returns a decoder of the frames travelling in direction dir
-// on r.
+// on r. A *framing.Reader is read as it is; any other reader through one.
 func (Codec) NewDecoder(r io.Reader, dir proto.Dir) proto.Decoder {
-	return &decoder{r: bufio.NewReader(r), dir: dir}
+	fr, ok := r.(*framing.Reader)
+	if !ok {
+		fr = framing.NewReader(r)
+	}
+	return &decoder{r: fr, dir: dir}
 }
 
 type decoder struct {
-	r    *bufio.Reader
+	r    *framing.Reader // holds no full-size buffer while the peer is idle
+	hdr  [HeaderSize]byte
 	dir  proto.Dir
 	buf  []byte // header and body of the current frame
 	last []byte
@@ -37,11 +42,11 @@ func (d *decoder) Decode(m *proto.Message) error {
 	if cap(d.buf) > keepBuffer {
 		d.buf = nil
 	}
-	var hdr [HeaderSize]byte
-	if _, err := io.ReadFull(d.r, hdr[:]); err != nil {
+	hdr := d.hdr[:] // in the decoder: a local array would escape to the heap through io.ReadFull
+	if _, err := io.ReadFull(d.r, hdr); err != nil {
 		return err
 	}
-	h := ParseHeader(hdr[:])
+	h := ParseHeader(hdr)
 	if perr := h.check(); perr != nil {
 		return perr
 	}
@@ -50,7 +55,7 @@ func (d *decoder) Decode(m *proto.Message) error {
 		d.buf = make([]byte, size)
 	}
 	frame := d.buf[:size]
-	copy(frame, hdr[:])
+	copy(frame, hdr)
 	if _, err := io.ReadFull(d.r, frame[HeaderSize:]); err != nil {
 		if errors.Is(err, io.EOF) {
 			err = io.ErrUnexpectedEOF
@@ -144,7 +149,7 @@ func unmarshal(typ uint8, body []byte, dir proto.Dir, m *proto.Message, fields *
 			m.Rooms = make([]proto.RoomInfo, 0, min(n, len(r.b)-r.off))
 			for i := 0; i < n && r.err == nil; i++ {
 				name := r.str8(fmt.Sprintf("room[%d]", i))
-				members := r.u16(fmt.Sprintf("members[%d]", i))
+				members := r.u16(fmt.Sprintf("members[%d]", i), "")
 				m.Rooms = append(m.Rooms, proto.RoomInfo{Name: name, Members: int(members)})
 			}
 		}
@@ -160,7 +165,7 @@ func unmarshal(typ uint8, body []byte, dir proto.Dir, m *proto.Message, fields *
 		m.Recipients = r.u32("recipients")
 	}
 	if r.err == nil && r.off != len(body) {
-		r.fail(ErrTrailing, fmt.Sprintf("%d bytes", len(body)-r.off))
+		r.fail(ErrTrailing, fmt.Sprintf("%d bytes", len(body)-r.off), "")
 	}
 	if r.err != nil {
 		*m = proto.Message{}
@@ -170,7 +175,10 @@ func unmarshal(typ uint8, body []byte, dir proto.Dir, m *proto.Message, fields *
 	return nil
 }
 
-// reader reads the fields of a body; the first problem sticks.
+// reader reads the fields of a body; the first problem sticks. Field
+// names and values are only formatted for a failure or for Annotate
+// (fields not nil): decoding a well-formed frame allocates nothing but its
+// strings.
 type reader struct {
 	b      []byte
 	off    int
@@ -179,25 +187,27 @@ type reader struct {
 	fields *[]Field
 }
 
-func (r *reader) fail(err error, where string) {
+// lengthOf is the suffix that names a string's length prefix after the
+// string ("text length").
+const lengthOf = " length"
+
+func (r *reader) fail(err error, name, suffix string) {
 	if r.err == nil {
 		r.err = err
-		r.detail = fmt.Sprintf("%v (%s)", err, where)
+		r.detail = fmt.Sprintf("%v (%s%s)", err, name, suffix)
 	}
 }
 
-func (r *reader) note(off, n int, name, value string) {
-	if r.fields != nil {
-		*r.fields = append(*r.fields, Field{Offset: HeaderSize + off, Len: n, Name: name, Value: value})
-	}
+func (r *reader) note(off, n int, name, suffix, value string) {
+	*r.fields = append(*r.fields, Field{Offset: HeaderSize + off, Len: n, Name: name + suffix, Value: value})
 }
 
-func (r *reader) take(n int, name string) []byte {
+func (r *reader) take(n int, name, suffix string) []byte {
 	if r.err != nil {
 		return nil
 	}
 	if r.off+n > len(r.b) {
-		r.fail(ErrTruncated, name)
+		r.fail(ErrTruncated, name, suffix)
 		return nil
 	}
 	b := r.b[r.off : r.off+n]
@@ -205,71 +215,81 @@ func (r *reader) take(n int, name string) []byte {
 	return b
 }
 
-func (r *reader) u8(name string) uint8 {
-	b := r.take(1, name)
+func (r *reader) u8(name, suffix string) uint8 {
+	b := r.take(1, name, suffix)
 	if b == nil {
 		return 0
 	}
-	r.note(r.off-1, 1, name, fmt.Sprint(b[0]))
+	if r.fields != nil {
+		r.note(r.off-1, 1, name, suffix, fmt.Sprint(b[0]))
+	}
 	return b[0]
 }
 
-func (r *reader) u16(name string) uint16 {
-	b := r.take(2, name)
+func (r *reader) u16(name, suffix string) uint16 {
+	b := r.take(2, name, suffix)
 	if b == nil {
 		return 0
 	}
 	v := binary.BigEndian.Uint16(b)
-	r.note(r.off-2, 2, name, fmt.Sprint(v))
+	if r.fields != nil {
+		r.note(r.off-2, 2, name, suffix, fmt.Sprint(v))
+	}
 	return v
 }
 
 func (r *reader) u32(name string) uint32 {
-	b := r.take(4, name)
+	b := r.take(4, name, "")
 	if b == nil {
 		return 0
 	}
 	v := binary.BigEndian.Uint32(b)
-	r.note(r.off-4, 4, name, fmt.Sprint(v))
+	if r.fields != nil {
+		r.note(r.off-4, 4, name, "", fmt.Sprint(v))
+	}
 	return v
 }
 
-func (r *reader) count(name string) int { return int(r.u16(name)) }
+func (r *reader) count(name string) int { return int(r.u16(name, "")) }
 
 // enum reads a u8 that must be one of the values describe accepts.
 func (r *reader) enum(name string, describe func(uint8) (string, bool)) uint8 {
-	b := r.take(1, name)
+	b := r.take(1, name, "")
 	if b == nil {
 		return 0
 	}
 	text, ok := describe(b[0])
 	if !ok {
-		r.fail(ErrBadValue, fmt.Sprintf("%s = %d", name, b[0]))
+		r.fail(ErrBadValue, fmt.Sprintf("%s = %d", name, b[0]), "")
 		return 0
 	}
-	r.note(r.off-1, 1, name, fmt.Sprintf("%d (%s)", b[0], text))
+	if r.fields != nil {
+		r.note(r.off-1, 1, name, "", fmt.Sprintf("%d (%s)", b[0], text))
+	}
 	return b[0]
 }
 
 func (r *reader) str8(name string) string {
-	n := r.u8(name + " length")
+	n := r.u8(name, lengthOf)
 	return r.str(int(n), name)
 }
 
 func (r *reader) str16(name string) string {
-	n := r.u16(name + " length")
+	n := r.u16(name, lengthOf)
 	return r.str(int(n), name)
 }
 
 func (r *reader) str(n int, name string) string {
-	b := r.take(n, name)
+	b := r.take(n, name, "")
 	if r.err != nil {
 		return ""
 	}
 	if !utf8.Valid(b) {
-		r.fail(ErrInvalidUTF8, name)
+		r.fail(ErrInvalidUTF8, name, "")
 		return ""
 	}
-	r.note(r.off-n, n, name, fmt.Sprintf("%q", b))
+	if r.fields != nil {
+		r.note(r.off-n, n, name, "", fmt.Sprintf("%q", b))
+	}
 	return string(b)
 }

@@ -67,8 +67,21 @@ type Handshaker struct {
 
 // ServeConn implements server.Handler.
 func (h *Handshaker) ServeConn(ctx context.Context, conn net.Conn) {
+	if tc := h.handshake(ctx, conn); tc != nil {
+		h.Next.ServeConn(ctx, tc)
+	}
+}
+
+// handshake runs the handshake and logs how it went; it returns nil if it
+// failed. It is a function of its own, kept out of line, so that what it
+// needs stays off the stack below the session: the session's goroutine
+// waits under ServeConn for as long as the client is connected, and a
+// shallow wait lets the garbage collector shrink its stack to 4 KiB.
+//
+//go:noinline
+func (h *Handshaker) handshake(ctx context.Context, conn net.Conn) *tls.Conn {
 	log := h.Log.With("remote", conn.RemoteAddr().String())
-	tc := tls.Server(conn, h.Config)
+	tc := tls.Server(&recordConn{Conn: conn}, h.Config)
 	hctx, cancel := context.WithTimeout(ctx, h.Timeout)
 	err := tc.HandshakeContext(hctx)
 	cancel()
@@ -82,11 +95,11 @@ func (h *Handshaker) ServeConn(ctx context.Context, conn net.Conn) {
 		default:
 			log.Warn("TLS handshake failed; closing", "err", err)
 		}
-		return
+		return nil
 	}
 	st := tc.ConnectionState()
 	log.Info("TLS", "version", tls.VersionName(st.Version), "cipher", tls.CipherSuiteName(st.CipherSuite))
-	h.Next.ServeConn(ctx, tc)
+	return tc
 }
 
 // About describes a client's TLS connection for the user: what was

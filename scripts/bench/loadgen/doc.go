@@ -1,0 +1,28 @@
+// Package loadgen is ChatLab's load generator: it runs a stage's server
+// binary in a process of its own and measures it from this one, over
+// 127.0.0.1, with clients that speak the stage's dialect (ChatProto's JSON
+// lines or binary frames, with or without TLS, or ClassChat's JSON
+// objects).
+//
+// Scenarios:
+//
+//   - fan-out: one room of N members, P of them publishing, each limited
+//     by a window of messages the server has not yet acknowledged
+//     (ROOM_MSG_ACK), or paced at an offered load; delivered messages per
+//     second, end-to-end latency (an HDR histogram), messages lost;
+//   - scale: C idle clients logged in, the server's resident memory
+//     before and after (per connection), and a room beside them;
+//   - slow consumer: one member stops reading; the others' latency before
+//     and while it does, and when the server cuts it off.
+//
+// Every load message carries its publisher, its number and its send time
+// (see payload.go), so each receiver finds gaps, order and latency on its
+// own; every time is read from one monotonic clock in this process. The
+// plain-TCP members of a measured room are read by one goroutine with
+// epoll (reactor.go), so that the generator, which shares the machine
+// with the server, spends as little of it as it can; TLS members and idle
+// clients have a goroutine each. The stage "lean" (lean.go) is a fan-out
+// loop with no chat logic, the floor the stages are compared with.
+//
+// The generator reads /proc and uses epoll: it runs on Linux.
+package loadgen

@@ -1,0 +1,130 @@
+package loadgen
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// Bounds of the scale scenario.
+const (
+	// MaxClients keeps the generator and the server within the machine's
+	// 20 000 open files per process, with room for the measured room and
+	// the servers' own files.
+	MaxClients = 18500
+	// idleRoomSize is how many idle clients share a room. Every arrival
+	// in a room is announced to all its members (spec §1.6), so one room
+	// of C clients would cost C²/2 announcements.
+	idleRoomSize = 100
+	// scaleParallel bounds the log-ins in flight.
+	scaleParallel = 128
+	// settle bounds the wait for the server's memory to stop moving once
+	// every client is in.
+	settleMax   = 5 * time.Second
+	settleEvery = 250 * time.Millisecond
+)
+
+// Scale describes the scale scenario: Clients clients logged in and idle,
+// then a fan-out run beside them.
+type Scale struct {
+	Clients int
+	FanOut  FanOut
+}
+
+// ScaleResult is what the scale scenario measured.
+type ScaleResult struct {
+	Clients int `json:"clients"`
+	// RSS of the server before the clients connected and once they were
+	// all in, idle; PerConn is the difference per client.
+	RSSBefore int64   `json:"rss_before"`
+	RSSAfter  int64   `json:"rss_after"`
+	PerConn   float64 `json:"bytes_per_conn"`
+	// ConnectSeconds is how long the log-ins took.
+	ConnectSeconds float64 `json:"connect_s"`
+	// FanOut is the run beside the idle clients.
+	FanOut *FanOutResult `json:"fanout"`
+	Note   string        `json:"note,omitempty"`
+}
+
+// RunScale connects s.Clients idle clients to srv, measures the server's
+// memory, and runs a fan-out room beside them.
+func RunScale(ctx context.Context, srv *Server, t *target, s Scale) (*ScaleResult, error) {
+	res := &ScaleResult{Clients: s.Clients}
+	if t.stage.ClassChat && s.Clients > MaxClassChatClients {
+		res.Clients = MaxClassChatClients
+		res.Note = fmt.Sprintf("capped at %d: every ClassChat log-in sends the whole user list to every user", MaxClassChatClients)
+	}
+	if res.Clients+s.FanOut.Members > MaxClients {
+		return nil, fmt.Errorf("%w: %d clients and a room of %d: more than %d open files", ErrConfig, res.Clients, s.FanOut.Members, MaxClients)
+	}
+	before, err := srv.RSS()
+	if err != nil {
+		return nil, err
+	}
+	res.RSSBefore = before
+	idle := make([]*member, res.Clients)
+	defer func() {
+		for _, m := range idle {
+			if m != nil {
+				m.close()
+			}
+		}
+	}()
+	start := time.Now()
+	err = parallel(ctx, res.Clients, scaleParallel, func(i int) error {
+		var opts memberOpts
+		if t.stage.Dialect.Rooms() && !t.stage.ClassChat {
+			opts.room = fmt.Sprintf("idle%03d", i/idleRoomSize)
+		}
+		m, err := dial(ctx, t, i, fmt.Sprintf("i%05d", i), opts)
+		idle[i] = m
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("idle clients: %w", err)
+	}
+	res.ConnectSeconds = time.Since(start).Seconds()
+	if res.RSSAfter, err = settledRSS(ctx, srv); err != nil {
+		return nil, err
+	}
+	res.PerConn = float64(res.RSSAfter-res.RSSBefore) / float64(res.Clients)
+	f := s.FanOut
+	f.Prefix = "b"
+	if res.FanOut, err = RunFanOut(ctx, srv, t, f); err != nil {
+		return nil, fmt.Errorf("fan-out beside %d idle clients: %w", res.Clients, err)
+	}
+	for _, m := range idle {
+		if !m.alive() {
+			return nil, fmt.Errorf("idle client %s was disconnected: %v", m.name, m.err)
+		}
+	}
+	return res, nil
+}
+
+// settledRSS waits until the server's resident memory stops moving (two
+// readings a second apart within 1%), or settleMax, and returns it.
+func settledRSS(ctx context.Context, srv *Server) (int64, error) {
+	var readings []int64
+	deadline := time.Now().Add(settleMax)
+	for {
+		r, err := srv.RSS()
+		if err != nil {
+			return 0, err
+		}
+		readings = append(readings, r)
+		if n := len(readings); n > 4 {
+			old := readings[n-5]
+			if diff := r - old; diff < old/100 && -diff < old/100 {
+				return r, nil
+			}
+		}
+		if time.Now().After(deadline) {
+			return r, nil
+		}
+		select {
+		case <-time.After(settleEvery):
+		case <-ctx.Done():
+			return 0, ctx.Err()
+		}
+	}
+}
