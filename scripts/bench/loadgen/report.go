@@ -123,7 +123,11 @@ func WriteTable(w io.Writer, rep *Report) {
 	if rep.Failures > 0 {
 		fmt.Fprintln(w)
 	}
-	fmt.Fprintf(w, "\n%d stages measured in %.0f s.\n", len(rep.Stages), rep.Seconds)
+	stages := "stages"
+	if len(rep.Stages) == 1 {
+		stages = "stage"
+	}
+	fmt.Fprintf(w, "\n%d %s measured in %.0f s.\n", len(rep.Stages), stages, rep.Seconds)
 }
 
 // WriteJSON writes the report to path, making its folder.
