@@ -89,7 +89,7 @@ help: ## list the targets
 	@echo "                                             ($(CERT) and $(KEY); the TLS servers make one if missing)"
 	@echo "  make test                                  gofmt check, go vet, binaries build and answer --help,"
 	@echo "                                             go test -race in every module"
-	@echo "  make test-MODULE                           the tests of one module: $(MODULES)"
+	@echo "  make test-MODULE                           the tests of one module: $(MODULE_NAMES)"
 	@echo "  make fuzz-MODULE [FUZZTIME=30s]            run each fuzz test of a module for FUZZTIME"
 	@echo "  make clean                                 remove $(BIN)/ and test caches"
 
@@ -199,9 +199,13 @@ test: fmt-check vet modules-alone binaries-answer ## the whole suite, as CI runs
 		[ $$status -eq 0 ] || exit $$status; \
 	done
 
+# A module is named by its folder's last element: test-lab is scripts/lab.
+module-dir = $(firstword $(filter $(1),$(MODULES)) $(filter %/$(1),$(MODULES)))
+MODULE_NAMES := $(notdir $(MODULES))
+
 test-%: FORCE
-	@[ -f $*/go.mod ] || { echo "no module '$*'; modules: $(MODULES)"; exit 2; }
-	cd $* && $(GO) test -race -count=1 ./...
+	@[ -n "$(call module-dir,$*)" ] || { echo "no module '$*'; modules: $(MODULE_NAMES)"; exit 2; }
+	cd $(call module-dir,$*) && $(GO) test -race -count=1 ./...
 
 fmt-check:
 	@out=$$(gofmt -l $(MODULES)); \
@@ -221,8 +225,8 @@ binaries-answer: build
 	done
 
 fuzz-%: FORCE
-	@[ -f $*/go.mod ] || { echo "no module '$*'; modules: $(MODULES)"; exit 2; }
-	./scripts/fuzz.sh $* $(FUZZTIME)
+	@[ -n "$(call module-dir,$*)" ] || { echo "no module '$*'; modules: $(MODULE_NAMES)"; exit 2; }
+	./scripts/fuzz.sh $(call module-dir,$*) $(FUZZTIME)
 
 clean:
 	rm -rf $(BIN)

@@ -132,6 +132,3 @@ func (p *Program) deadline() time.Time {
 	}
 	return d
 }
-
-// String is everything the program printed.
-func (p *Program) String() string { return p.out.String() }

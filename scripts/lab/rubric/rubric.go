@@ -226,17 +226,11 @@ type C struct {
 	cleanups []func()
 }
 
-// Context is cancelled when the check runs out of time.
-func (c *C) Context() context.Context { return c.ctx }
-
 // Deadline is when the check runs out of time.
 func (c *C) Deadline() time.Time {
 	d, _ := c.ctx.Deadline()
 	return d
 }
-
-// Name is the check's name.
-func (c *C) Name() string { return c.name }
 
 // Helper does nothing; it is there for the harness.
 func (c *C) Helper() {}

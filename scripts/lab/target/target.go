@@ -31,8 +31,6 @@ type Spec struct {
 	// accepted. (A server that serves one client only, ClassChat's task 1,
 	// needs Ready: a probe would use up its one client.)
 	Ready *regexp.Regexp
-	// Dir is the working directory; "" is the grader's.
-	Dir string
 }
 
 // Process is a running server.
@@ -69,7 +67,6 @@ func Start(spec Spec) (*Process, error) {
 func (p *Process) start() error {
 	args := append(append(append([]string{}, p.spec.Argv[1:]...), strconv.Itoa(p.Port)), p.spec.Args...)
 	cmd := exec.Command(p.spec.Argv[0], args...)
-	cmd.Dir = p.spec.Dir
 	out, done := NewOutput(), make(chan struct{})
 	cmd.Stdout, cmd.Stderr = out, out
 	stdin, err := cmd.StdinPipe()
