@@ -6,7 +6,7 @@
 // sends them back to back with no delimiter; the server reads that, and
 // writes each of its own objects followed by a newline.
 //
-// Where the original was wrong, this one is not (spec/classchat.md): it
+// Where the original was wrong, this one is not (docs/classchat-protocol.md): it
 // never trusts the "sender" a client claims, a refused duplicate log-in
 // leaves the original session alone, names are checked, and nothing is
 // sent while the registry is locked.

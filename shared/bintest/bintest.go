@@ -1,6 +1,6 @@
 // Package bintest tests the built binaries of a stage: it compiles them
 // once per test process (with -race when the tests have it), runs a server
-// binary and checks the spec's two start-up lines, and runs a client with
+// binary and checks the two start-up lines of docs/protocol.md §4, and runs a client with
 // given input to see what it prints and how it exits.
 package bintest
 
@@ -109,8 +109,8 @@ type Server struct {
 var startLine = regexp.MustCompile(`^\[INFO\] Server started on 0\.0\.0\.0:(\d+)$`)
 
 // StartServer runs bin with args (which should ask for port 0), collects
-// its standard output line by line, skips the lines before the spec's
-// first start-up line, and checks both start-up lines to the byte. The
+// its standard output line by line, skips the lines before the first
+// start-up line of docs/protocol.md §4, and checks both start-up lines to the byte. The
 // process is killed at cleanup if it is still running.
 func StartServer(t testing.TB, bin string, args ...string) *Server {
 	t.Helper()

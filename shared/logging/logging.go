@@ -4,7 +4,7 @@
 //	[INFO] Server started on 0.0.0.0:5555
 //	[INFO] login user=alice remote=127.0.0.1:50312
 //
-// with no time stamp, so the start-up lines the spec fixes come out to the
+// with no time stamp, so the start-up lines docs/protocol.md §4 fixes come out to the
 // byte and a grader can match them; key=value pairs follow the message.
 package logging
 

@@ -1,5 +1,5 @@
 // Package app is what a ChatProto stage's binaries do around the chat
-// core: parse the command line of spec §4, set up logging and the
+// core: parse the command line of docs/protocol.md §4, set up logging and the
 // terminal, run, and exit with a status that says how it went. Each
 // stage's cmd/ calls it with its own codec and options, so a stage's main
 // is a few lines.
@@ -46,7 +46,7 @@ type ServerOptions struct {
 }
 
 // RunServer is a server binary's main: `server [port]`. It binds
-// 0.0.0.0, logs the spec's two start-up lines, serves until SIGINT or
+// 0.0.0.0, logs the two start-up lines of docs/protocol.md §4, serves until SIGINT or
 // SIGTERM, then tells every client and exits 0.
 func RunServer(opts ServerOptions) {
 	cmd := cli.NewCommand(opts.Name, strings.TrimSpace("[port] "+opts.MoreArgs), opts.Summary, 0, 1+opts.MaxMoreArgs)

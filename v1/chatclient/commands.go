@@ -6,7 +6,7 @@ import (
 	"chatlab/chat-v1/proto"
 )
 
-// Command is one slash command of spec §4.
+// Command is one slash command of docs/protocol.md §4.
 type Command struct {
 	Name    string   // "/msg"
 	Aliases []string // "/m", "/pm", ...
@@ -21,7 +21,7 @@ type Command struct {
 	Build func(args []string) proto.Message
 }
 
-// Commands is the command table of spec §4, in the order /help lists it.
+// Commands is the command table of docs/protocol.md §4, in the order /help lists it.
 var Commands = []*Command{
 	{Name: "/join", Aliases: []string{"/j"}, Args: "<room>", NArgs: 1,
 		Help: "go to a room (it is created if new)",

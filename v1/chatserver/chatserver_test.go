@@ -7,7 +7,7 @@ import (
 	"chatlab/chat-v1/wiretest"
 )
 
-// TestSuite runs the rules of spec §1 and every command over JSON lines.
+// TestSuite runs the rules of docs/protocol.md §1 and every command over JSON lines.
 func TestSuite(t *testing.T) {
 	wiretest.Suite(t, wiretest.Env{Codec: jsonwire.Codec{}})
 }

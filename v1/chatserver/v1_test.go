@@ -31,7 +31,7 @@ func rawLines(t *testing.T, addr string) (net.Conn, *bufio.Reader) {
 	return conn, bufio.NewReader(conn)
 }
 
-// The bytes on the wire are the spec's, key order and all.
+// The bytes on the wire are those of docs/protocol.md §3, key order and all.
 func TestWireBytes(t *testing.T) {
 	srv := startV1(t)
 	conn, r := rawLines(t, srv.Addr)
@@ -48,8 +48,8 @@ func TestWireBytes(t *testing.T) {
 	assert.Equal(t, `{"type":"room_msg_ack","room":"general","recipients":0}`+"\n", line, "unknown keys are ignored")
 }
 
-// v1 answers a protocol error and closes the connection, as the spec
-// allows it (rich errors are v2's lesson).
+// v1 answers a protocol error and closes the connection, as docs/protocol.md
+// §1.1 and §3 allow it (rich errors are v2's lesson).
 func TestV1ClosesOnBadInput(t *testing.T) {
 	tests := []struct {
 		name  string
@@ -103,7 +103,7 @@ func skipSystem(ms []proto.Message) []proto.Message {
 	return out
 }
 
-// The longest line the spec allows is accepted.
+// The longest line docs/protocol.md allows is accepted.
 func TestLongestLineAccepted(t *testing.T) {
 	srv := startV1(t)
 	alice := srv.Login("alice")

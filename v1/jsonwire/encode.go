@@ -1,9 +1,9 @@
-// Package jsonwire is ChatProto's JSON-lines encoding (spec §3): one JSON
+// Package jsonwire is ChatProto's JSON-lines encoding (docs/protocol.md §3): one JSON
 // object per line, ended by "\n", with a "type" key naming the kind and the
-// fields of the kind under the spec's keys.
+// fields of the kind under the keys of §3.
 //
-// Encoding is written by hand: keys come out in the spec's order, with no
-// space, exactly as the spec's examples show them, and without reflection.
+// Encoding is written by hand: keys come out in the order of §3, with no
+// space, exactly as the examples of §3 show them, and without reflection.
 package jsonwire
 
 import (

@@ -42,7 +42,7 @@ func TestGoldenLines(t *testing.T) {
 	golden.Check(t, goldenFile, []byte(file.String()))
 }
 
-// The spec's own examples (§3), to the byte.
+// The examples of docs/protocol.md §3, to the byte.
 func TestSpecExamples(t *testing.T) {
 	for _, tt := range []struct {
 		msg  proto.Message

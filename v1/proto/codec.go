@@ -19,7 +19,7 @@ type Codec interface {
 // Decoder reads messages from a stream.
 type Decoder interface {
 	// Decode reads the next message into m. A message that breaks the
-	// encoding returns a *Error (fatal or not, as the spec says); the end
+	// encoding returns a *Error (fatal or not, as docs/protocol.md says); the end
 	// of the stream returns io.EOF; a failing stream returns its error.
 	Decode(m *Message) error
 }

@@ -59,19 +59,19 @@ var (
 // String is the reason's wire name ("name_taken").
 func (r RejectReason) String() string { return enumName(reasonNames, r) }
 
-// Valid reports whether r is one of the spec's reasons.
+// Valid reports whether r is one of the reasons of docs/protocol.md §2.
 func (r RejectReason) Valid() bool { _, ok := reasonNames[r]; return ok }
 
 // String is the status's wire name ("delivered").
 func (s DeliveryStatus) String() string { return enumName(statusNames, s) }
 
-// Valid reports whether s is one of the spec's statuses.
+// Valid reports whether s is one of the statuses of docs/protocol.md §2.
 func (s DeliveryStatus) Valid() bool { _, ok := statusNames[s]; return ok }
 
 // String is the code's wire name ("not_logged_in").
 func (c ErrorCode) String() string { return enumName(codeNames, c) }
 
-// Valid reports whether c is one of the spec's codes.
+// Valid reports whether c is one of the codes of docs/protocol.md §2.
 func (c ErrorCode) Valid() bool { _, ok := codeNames[c]; return ok }
 
 // ParseRejectReason returns the reason with the given wire name.

@@ -10,7 +10,7 @@ import (
 var ErrUnknownKind = errors.New("unknown message kind")
 
 // Error is a violation of the wire protocol, as a decoder reports it: the
-// ERROR_MSG code to answer with, whether the spec makes it fatal (the
+// ERROR_MSG code to answer with, whether docs/protocol.md makes it fatal (the
 // connection is closed after the answer), and what was wrong.
 type Error struct {
 	Code   ErrorCode

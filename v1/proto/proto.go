@@ -1,6 +1,6 @@
 // Package proto is ChatProto's message model, shared by every stage from
 // v1 to v4: the twelve message kinds, their enumerations, the limits and
-// naming rules of the spec, and the Codec interface an encoding (JSON
+// naming rules of docs/protocol.md, and the Codec interface an encoding (JSON
 // lines in v1 and v2, the binary frames of v3 and v4) implements.
 package proto
 
@@ -9,7 +9,7 @@ import (
 	"time"
 )
 
-// Limits and timings fixed by the spec (§1).
+// Limits and timings fixed by docs/protocol.md §1.
 const (
 	DefaultPort     = 5555
 	GeneralRoom     = "general"
@@ -66,7 +66,7 @@ func (k Kind) Name() string {
 	return ""
 }
 
-// String is the kind's name in upper case, as the spec writes it.
+// String is the kind's name in upper case, as docs/protocol.md writes it.
 func (k Kind) String() string {
 	if n := k.Name(); n != "" {
 		return upper(n)

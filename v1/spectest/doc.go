@@ -1,7 +1,7 @@
 // Package spectest is an independent conformance test of the v1 chat
-// server, written only from the wire specification
-// (shared/spec/chatproto.md, sections 1, 3 and 4) and not from the
-// server's code.
+// server, written only from the wire specification, docs/protocol.md
+// (sections 1, 3 and 4; "§" numbers below point into it), and not from
+// the server's code.
 //
 // Its client is deliberately tiny and uses nothing of the project but the
 // call that starts a server: it dials TCP, writes JSON objects as lines

@@ -15,7 +15,7 @@ import (
 	"chatlab/shared/chattest"
 )
 
-// Suite runs the rules of spec §1 and every command against env's server.
+// Suite runs the rules of docs/protocol.md §1 and every command against env's server.
 // Every stage runs it; a stage's own tests add what is particular to it.
 func Suite(t *testing.T, env Env) {
 	for _, tc := range []struct {

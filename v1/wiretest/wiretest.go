@@ -1,6 +1,6 @@
 // Package wiretest drives ChatProto servers on the wire in tests. It binds
 // the shared harness (chatlab/shared/chattest) to the message model, and
-// holds Suite: the rules of spec §1 and every command, written once and
+// holds Suite: the rules of docs/protocol.md §1 and every command, written once and
 // run by every stage against its own server, encoding and transport.
 package wiretest
 

@@ -2,7 +2,7 @@
 // breaks the protocol is answered with an ERROR_MSG that says what was
 // wrong and what would have been right, and the connection stays open.
 // Only an oversized line, after which the stream cannot be trusted, still
-// closes it (spec §1.10).
+// closes it (docs/protocol.md §1.10).
 //
 // v1 closed the connection on any of these; the whole difference is the
 // chatserver.BadInputPolicy this package provides.

@@ -31,7 +31,7 @@ func TestSuite(t *testing.T) {
 	wiretest.Suite(t, v2Env)
 }
 
-// Every error of spec §1 and §3 gets its ERROR_MSG code, and only an
+// Every error of docs/protocol.md §1 and §3 gets its ERROR_MSG code, and only an
 // oversized line costs the connection.
 func TestErrorsAreAnsweredAndTheConnectionStays(t *testing.T) {
 	srv := v2Env.StartServer(t, chatserver.Config{})

@@ -1,4 +1,4 @@
-// Package binwire is ChatProto v1.0, the binary encoding of spec §2: a
+// Package binwire is ChatProto v1.0, the binary encoding of docs/protocol.md §2: a
 // 9-byte big-endian header (Python struct "!HBBBL": magic 0x4350 "CP",
 // version 1, type, flags, body_len) and a body of fixed-layout fields,
 // strings prefixed by their length in bytes (str8, str16).

@@ -29,7 +29,7 @@ func unhex(t testing.TB, s string) []byte {
 	return b
 }
 
-// The test vectors of spec §2, to the byte, both ways.
+// The test vectors of docs/protocol.md §2, to the byte, both ways.
 func TestSpecVectors(t *testing.T) {
 	for _, tt := range []struct {
 		name string
@@ -227,7 +227,7 @@ func ExampleDiagram() {
 }
 
 // FuzzDecode feeds arbitrary bytes to the decoder: it must never panic,
-// must report every problem as the spec classifies it, and whatever it
+// must report every problem as docs/protocol.md §2 classifies it, and whatever it
 // decodes must encode back to the same frame (flags aside).
 func FuzzDecode(f *testing.F) {
 	for _, ex := range wiretest.Examples {

@@ -20,7 +20,7 @@ var (
 	ErrTrailing = errors.New("trailing bytes after the last field")
 	// ErrInvalidUTF8: a string field is not valid UTF-8.
 	ErrInvalidUTF8 = errors.New("string is not valid UTF-8")
-	// ErrBadValue: an enumeration or flag field holds a value the spec
+	// ErrBadValue: an enumeration or flag field holds a value docs/protocol.md
 	// does not define.
 	ErrBadValue = errors.New("value out of range")
 	// ErrFieldTooLong: encoding a string longer than its length prefix

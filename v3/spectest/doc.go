@@ -1,7 +1,8 @@
 // Package spectest is an independent conformance test of the v3 chat
-// server, written from the wire specification alone
-// (shared/spec/chatproto.md: §1, the session rules, and §2, the ChatProto
-// v1.0 binary encoding) and not from the server's or the codec's code.
+// server, written from the wire specification alone, docs/protocol.md
+// (§1, the session rules, and §2, the ChatProto v1.0 binary encoding;
+// "§" numbers below point into it), and not from the server's or the
+// codec's code.
 //
 // Its client is deliberately tiny and uses nothing of the project but the
 // call that starts a server: a codec of its own, built from the tables of

@@ -26,7 +26,7 @@ var v3Env = wiretest.Env{
 	},
 }
 
-// Every rule of spec §1 and every command, over binary frames.
+// Every rule of docs/protocol.md §1 and every command, over binary frames.
 func TestSuite(t *testing.T) {
 	wiretest.Suite(t, v3Env)
 }
@@ -37,7 +37,7 @@ func unhex(t *testing.T, s string) []byte {
 	return b
 }
 
-// Every ERROR_MSG case of spec §2, on the wire: the right code, fatal
+// Every ERROR_MSG case of docs/protocol.md §2, on the wire: the right code, fatal
 // ones followed by a close, the others by a connection that still works.
 func TestErrorFrames(t *testing.T) {
 	srv := v3Env.StartServer(t, chatserver.Config{})

@@ -13,7 +13,7 @@ const (
 	// the servers' own files.
 	MaxClients = 18500
 	// idleRoomSize is how many idle clients share a room. Every arrival
-	// in a room is announced to all its members (spec §1.6), so one room
+	// in a room is announced to all its members (docs/protocol.md §1.6), so one room
 	// of C clients would cost C²/2 announcements.
 	idleRoomSize = 100
 	// scaleParallel bounds the log-ins in flight.

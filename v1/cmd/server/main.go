@@ -1,5 +1,5 @@
 // Command server-v1 is the ChatProto v1 server: JSON lines over TCP, with
-// rooms and private messages (spec §1, §3, §4).
+// rooms and private messages (docs/protocol.md §1, §3, §4).
 package main
 
 import (
