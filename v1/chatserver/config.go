@@ -59,8 +59,8 @@ func (c *Config) setDefaults() {
 type BadInputPolicy func(err *proto.Error) (reply proto.Message, closeConn bool)
 
 // CloseOnBadInput is v1's policy: answer with the error's code and close
-// the connection, whatever the error. The spec allows v1 this; v2 teaches
-// better.
+// the connection, whatever the error. docs/protocol.md (§1.1, §3) allows
+// v1 this; v2 teaches better.
 func CloseOnBadInput(err *proto.Error) (proto.Message, bool) {
 	return proto.Message{Kind: proto.KindErrorMsg, Code: err.Code, Text: err.Detail}, true
 }
