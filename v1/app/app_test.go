@@ -24,7 +24,7 @@ func binaries(t *testing.T) (server, client string) {
 }
 
 // startServer runs the server binary on a free port; bintest checks the
-// spec's two start-up lines to the byte.
+// two start-up lines of docs/protocol.md §4 to the byte.
 func startServer(t *testing.T) *bintest.Server {
 	server, _ := binaries(t)
 	return bintest.StartServer(t, server, "0")
