@@ -9,6 +9,7 @@ import (
 	"net"
 	"strings"
 	"sync"
+	"time"
 )
 
 // Defaults and limits of every stage.
@@ -19,12 +20,33 @@ const (
 	// original sent raw chunks of up to 1024 bytes; ours frames every
 	// message as a line, so two messages can never merge into one.
 	MaxLine = 4096
-	// Exit is the word that ends a session, on either side.
+	// ConnectTimeout bounds the wait for the server to accept a client's
+	// connection.
+	ConnectTimeout = 5 * time.Second
+	// Exit is the word that ends a session, on either side: typed, and
+	// on the wire.
 	Exit = "exit"
+	// Quit is typed to leave as well, as in every ChatLab client; the wire
+	// still carries Exit.
+	Quit = "/quit"
 )
 
-// IsExit reports whether a line asks to end the session.
+// IsExit reports whether a line received asks to end the session.
 func IsExit(line string) bool { return strings.EqualFold(strings.TrimSpace(line), Exit) }
+
+// IsQuit reports whether a typed line asks to leave: exit or /quit.
+func IsQuit(line string) bool {
+	return IsExit(line) || strings.EqualFold(strings.TrimSpace(line), Quit)
+}
+
+// Own is how a client shows a line its user sent: "you: hi", or
+// "you → bob: hi" for a line to someone (a user, or "#group").
+func Own(to, text string) string {
+	if to == "" {
+		return "you: " + text
+	}
+	return "you → " + to + ": " + text
+}
 
 // Display serialises whole lines written from several goroutines.
 type Display struct {
