@@ -5,7 +5,6 @@
 package main
 
 import (
-	"errors"
 	"os"
 	"path/filepath"
 
@@ -34,9 +33,6 @@ func main() {
 	err = task1.Chat(ctx, conn, in, out)
 	closeTerm()
 	if err != nil && ctx.Err() == nil {
-		if errors.Is(err, task1.ErrClosed) {
-			err = task1.ErrClosed // shown already; the status says it
-		}
 		cc.Fail(cmd, err, addr, start)
 	}
 }
