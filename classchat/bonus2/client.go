@@ -41,7 +41,8 @@ func Command(line string, s *task4.Session) (bool, error) {
 		s.Println("[ERROR] " + err.Error())
 		return true, nil
 	}
-	s.Println(fmt.Sprintf("[FILE] Sending %s (%d bytes) to %s...", req.FileData.Filename, req.FileData.Filesize, to))
+	amount, unit := task4.Size(req.FileData.Filesize, req.FileData.Filesize)
+	s.Println(fmt.Sprintf("[FILE] Sending %s (%s %s) to %s...", req.FileData.Filename, amount, unit, to))
 	return true, s.SendFile(req, req.FileData.Filesize)
 }
 

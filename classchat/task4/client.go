@@ -133,22 +133,25 @@ func (s *Session) send(v any, size int64) error {
 		if pct := 100 * min(off+chunk, len(b)) / len(b); pct >= next && size > 0 {
 			// The object is the file in base64 and a little JSON: what
 			// has gone is that share of the file.
-			s.d.Printf("[SENDING] %d%% (%s of %s)", pct, sizeOf(size*int64(min(off+chunk, len(b)))/int64(len(b)), size), sizeOf(size, size))
+			done, _ := Size(size*int64(min(off+chunk, len(b)))/int64(len(b)), size)
+			all, unit := Size(size, size)
+			s.d.Printf("[SENDING] %d%% (%s of %s %s)", pct, done, all, unit)
 			next = pct/10*10 + 10
 		}
 	}
 	return nil
 }
 
-// sizeOf writes n bytes in the unit that suits total: MiB, KiB or bytes.
-func sizeOf(n, total int64) string {
+// Size writes n bytes in the unit that suits total (MiB, KiB or bytes),
+// and the unit: Size(3<<20, 10<<20) is "3.0", "MiB".
+func Size(n, total int64) (amount, unit string) {
 	switch {
 	case total >= 1<<20:
-		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
+		return fmt.Sprintf("%.1f", float64(n)/(1<<20)), "MiB"
 	case total >= 1<<10:
-		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
+		return fmt.Sprintf("%.1f", float64(n)/(1<<10)), "KiB"
 	}
-	return fmt.Sprintf("%d bytes", n)
+	return fmt.Sprint(n), "bytes"
 }
 
 // RunClient logs in on conn and chats until the user types exit (or the
