@@ -43,6 +43,8 @@ SERVER_PKG_bonus2 := classchat/bonus2/cmd/server
 CLIENT_PKG_bonus2 := classchat/bonus2/cmd/client
 SERVER_PKG_bonus3 := classchat/bonus3/cmd/server
 CLIENT_PKG_bonus3 := classchat/bonus3/cmd/client
+# bonus 3's offline queue: a database of this clone's own, per port.
+SERVER_ARGS_bonus3 = -db $(BIN)/classchat-offline-$(or $(PORT),12345).db $(PORT)
 
 SERVERS     := $(STAGES) task1 task3 task4 bonus1 bonus2 bonus3
 CLIENTS     := $(STAGES) task1 task2 task3 task4 bonus1 bonus2 bonus3
