@@ -3,9 +3,12 @@ package task4_test
 import (
 	"net"
 	"regexp"
+	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"chatlab/shared/bintest"
 	"chatlab/shared/chattest"
@@ -32,6 +35,7 @@ func TestBinaries(t *testing.T) {
 	assert.Contains(t, out, "  /quit               leave (also: exit)")
 	assert.Contains(t, out, "[CLIENT] groups (#group message) come with bonus 1")
 	assert.Contains(t, out, "[CLIENT] /create is not a command of this client; /help lists them")
+	assert.NotContains(t, out, "Server closed the connection", "after /quit, the close is no news")
 	assert.Contains(t, out, "[ERROR] User 'nobody' is not connected.")
 	bob.Next() // alice joined
 	bob.Next() // user list
@@ -83,4 +87,20 @@ func TestClientExplainsFailures(t *testing.T) {
 			assert.NotContains(t, out, "i/o timeout")
 		})
 	}
+}
+
+// A server that stops while a client is logged in says so in its log in
+// words: no "use of closed network connection".
+func TestServerLogOnShutdown(t *testing.T) {
+	bin := bintest.Build(t, "./cmd/server")[0]
+	srv := bintest.StartMatching(t, ready, bin, "0")
+	bob := login(t, srv.Addr(), "bob")
+	require.NoError(t, srv.Cmd.Process.Signal(syscall.SIGINT))
+	assert.Equal(t, "Server is shutting down.", bob.Next().Message)
+	var line string
+	for !strings.Contains(line, "disconnected") {
+		line = srv.NextLine(t)
+	}
+	assert.Contains(t, line, `reason="closed by the server"`)
+	assert.NotContains(t, line, "use of closed network connection")
 }

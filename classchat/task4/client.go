@@ -11,6 +11,7 @@ import (
 	"net"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"chatlab/classchat/internal/cc"
@@ -73,6 +74,7 @@ type Session struct {
 	in        *bufio.Reader
 	d         *cc.Display
 	setPrompt func(string) // nil when the input is not a terminal
+	leaving   atomic.Bool  // the user left: the server's close is expected
 	wmu       sync.Mutex
 }
 
@@ -192,11 +194,12 @@ func RunClient(ctx context.Context, conn net.Conn, cfg ClientConfig) error {
 	case err := <-done:
 		return err
 	case err := <-typed:
+		sess.leaving.Store(true)
 		if hc, ok := conn.(interface{ CloseWrite() error }); ok {
 			hc.CloseWrite()
 			select {
 			case rerr := <-done:
-				if errors.Is(rerr, ErrRefused) || errors.Is(rerr, ErrNoPrompt) {
+				if errors.Is(rerr, ErrRefused) {
 					return rerr
 				}
 			case <-time.After(2 * time.Second):
@@ -242,6 +245,8 @@ func receive(s *Session, cfg ClientConfig) error {
 			continue
 		case errors.Is(err, io.EOF) && refused != nil:
 			return refused
+		case errors.Is(err, io.EOF) && s.leaving.Load():
+			return nil
 		case errors.Is(err, io.EOF):
 			d.Println("[CLIENT] Server closed the connection")
 			return ErrClosed

@@ -4,12 +4,15 @@
 package cc
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"net"
 	"strings"
 	"sync"
 	"time"
+
+	"chatlab/shared/netfail"
 )
 
 // Defaults and limits of every stage.
@@ -72,5 +75,21 @@ func (d *Display) Printf(format string, a ...any) {
 // WriteLine sends one line of text on conn: the text and "\n".
 func WriteLine(conn net.Conn, text string) error {
 	_, err := io.WriteString(conn, text+"\n")
+	return err
+}
+
+// Why says why a server's reads from a client ended, for its log: a
+// close the session expects (the client closed or reset the connection,
+// or the server closed it to stop) in words, and any other error as it
+// is. The log then shows no "use of closed network connection".
+func Why(err error) error {
+	switch {
+	case errors.Is(err, io.EOF):
+		return errors.New("closed by the client")
+	case errors.Is(err, net.ErrClosed):
+		return errors.New("closed by the server")
+	case netfail.IsReset(err):
+		return errors.New("reset by the client")
+	}
 	return err
 }
