@@ -28,6 +28,7 @@ func TestBinaries(t *testing.T) {
 	out, status := bintest.Run(t, "bob hello from the Go client\n@bob and again\nnobody hi\n/help\n#g hi\n/create g\n/quit\n", b[1], "--name", "alice", "127.0.0.1", srv.Port)
 	assert.Equal(t, 0, status, out)
 	assert.Contains(t, out, "Welcome alice! You are now connected to ClassChat.")
+	assert.Contains(t, out, "[CLIENT] Type @user message to send one; /help lists the commands, /quit leaves.")
 	assert.Contains(t, out, "you → bob: hello from the Go client\n", "what is sent is shown")
 	assert.Contains(t, out, "you → bob: and again\n", "@bob is bob")
 	assert.Contains(t, out, "[✓] Message delivered to bob")

@@ -238,6 +238,7 @@ func receive(s *Session, cfg ClientConfig) error {
 	objects := framing.NewJSONReader(s.conn, maxReplyObject)
 	var refused error // the server refused the log-in: ErrNameTaken or ErrNameInvalid
 	welcomed := false
+	hinted := false
 	for {
 		obj, err := objects.Next()
 		switch {
@@ -282,6 +283,11 @@ func receive(s *Session, cfg ClientConfig) error {
 			}
 		}
 		d.Println(Describe(r, name))
+		if r.Status == StatusSuccess && len(cfg.Help) == 0 && !hinted {
+			// Task 4's server sends no help: say how to go on.
+			d.Println("[CLIENT] Type @user message to send one; /help lists the commands, /quit leaves.")
+			hinted = true
+		}
 	}
 }
 
