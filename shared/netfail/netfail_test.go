@@ -2,6 +2,8 @@ package netfail_test
 
 import (
 	"errors"
+	"fmt"
+	"io"
 	"net"
 	"testing"
 	"time"
@@ -61,6 +63,7 @@ func TestExplain(t *testing.T) {
 		{"refused", refused, exitcode.Refused, "nothing is listening at " + addr, "start it with make server-task4"},
 		{"unknown host", unknown, exitcode.HostNotFound, "the host nosuch.example was not found", "check its spelling"},
 		{"reset", reset, exitcode.ConnectionLost, "was reset", "restart it"},
+		{"closed", fmt.Errorf("the server closed the connection: %w", io.EOF), exitcode.ConnectionLost, "closed the connection", "start the client again"},
 		{"timeout", &net.OpError{Op: "dial", Err: timeoutErr{}}, exitcode.ConnectTimeout, "did not answer in time", "check the host and port"},
 	}
 	for _, tt := range tests {
