@@ -43,6 +43,8 @@ SERVER_PKG_bonus2 := classchat/bonus2/cmd/server
 CLIENT_PKG_bonus2 := classchat/bonus2/cmd/client
 SERVER_PKG_bonus3 := classchat/bonus3/cmd/server
 CLIENT_PKG_bonus3 := classchat/bonus3/cmd/client
+# bonus 3's offline queue: a database of this clone's own, per port.
+SERVER_ARGS_bonus3 = -db $(BIN)/classchat-offline-$(or $(PORT),12345).db $(PORT)
 
 SERVERS     := $(STAGES) task1 task3 task4 bonus1 bonus2 bonus3
 CLIENTS     := $(STAGES) task1 task2 task3 task4 bonus1 bonus2 bonus3
@@ -66,7 +68,7 @@ help: ## list the targets
 	@echo "  make client-task2                          the poll(2) client (against task 1 or task 3)"
 	@echo "  make server-task3 / client-task3           many clients, a goroutine each"
 	@echo "  make server-task4 / client-task4           usernames and routed direct messages (JSON)"
-	@echo "  make server-bonus1 / client-bonus1         groups: /create /join /leave /groups, @group"
+	@echo "  make server-bonus1 / client-bonus1         groups: /create /join /leave /groups, #group"
 	@echo "  make server-bonus2 / client-bonus2         files up to 10 MiB: /sendfile"
 	@echo "  make server-bonus3 / client-bonus3         offline messages, kept on disk across restarts"
 	@echo

@@ -1,8 +1,11 @@
 package bonus1_test
 
 import (
+	"io"
+	"net"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -120,11 +123,64 @@ func TestGroupNamesAreChecked(t *testing.T) {
 func TestClientRendering(t *testing.T) {
 	line, ok := bonus1.Describe([]byte(`{"status":"group_message","group":"g","sender":"alice","text":"hi"}`), "bob")
 	assert.True(t, ok)
-	assert.Equal(t, "[@g - alice] hi", line)
-	req, ok := bonus1.Compose("@g hello all")
+	assert.Equal(t, "[#g - alice] hi", line, "a group is shown as it is typed")
+	req, ok := bonus1.Compose("#g hello all")
 	assert.True(t, ok)
-	assert.Equal(t, task4.Request{Type: "message", Receiver: "@g", Text: "hello all"}, req)
+	assert.Equal(t, task4.Request{Type: "message", Receiver: "@g", Text: "hello all"}, req, "the original's dialect on the wire")
+	_, ok = bonus1.Compose("@g hello all")
+	assert.False(t, ok, "@name is a direct message, left to task 4")
 	req, ok = bonus1.Compose("/create g")
 	assert.True(t, ok)
 	assert.Equal(t, task4.Request{Type: "message", Receiver: "/create g"}, req)
+}
+
+// Our client against the server: "@name text" is a direct message, as in
+// task 4, and "#group text" goes to a group; both are shown as sent, and
+// /help lists both.
+func TestClientSyntax(t *testing.T) {
+	addr := start(t)
+	bob := login(t, addr, "bob")
+	conn, err := net.Dial("tcp", addr)
+	require.NoError(t, err)
+	in, typing := io.Pipe()
+	screen := chattest.NewOutput()
+	done := make(chan error, 1)
+	go func() {
+		done <- task4.RunClient(t.Context(), conn, task4.ClientConfig{Name: "alice", In: in, Out: screen,
+			Command: bonus1.Command, Describe: bonus1.Describe, Help: bonus1.ClientHelp})
+	}()
+	t.Cleanup(func() { typing.Close(); conn.Close() })
+	screen.WaitFor(t, "Welcome alice!")
+	screen.WaitLine(t, "  #group message      a message to every member of group") // the server's help, as ours
+	bob.Next()                                                                     // alice joined
+	bob.Next()                                                                     // user list
+	command(bob, "/create g")
+	assert.Equal(t, "Group 'g' created successfully", bob.Next().Message)
+	groups(t, bob)
+
+	type_ := func(line string) {
+		_, err := io.WriteString(typing, line+"\n")
+		require.NoError(t, err)
+	}
+	type_("@bob hi bob")
+	assert.Equal(t, task4.Reply{Status: task4.StatusMessage, Sender: "alice", Receiver: "bob", Text: "hi bob"}, bob.Next())
+	screen.WaitLine(t, "you → bob: hi bob")
+	type_("/join g")
+	screen.WaitLine(t, "[SUCCESS] Joined group 'g'")
+	type_("#g hi all")
+	var gm bonus1.GroupMessage
+	for gm.Status != "group_message" { // past the lists of groups
+		bob.Decode(&gm)
+	}
+	assert.Equal(t, bonus1.GroupMessage{Status: "group_message", Group: "g", Sender: "alice", Text: "hi all"}, gm)
+	screen.WaitLine(t, "you → #g: hi all")
+	type_("/help")
+	screen.WaitLine(t, "  @user message       a direct message to user (also: user message)")
+	type_("/quit")
+	select {
+	case err := <-done:
+		assert.NoError(t, err)
+	case <-time.After(chattest.Timeout):
+		t.Fatal("/quit did not end the client")
+	}
 }

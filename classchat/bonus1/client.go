@@ -7,20 +7,32 @@ import (
 	"slices"
 	"strings"
 
+	"chatlab/classchat/internal/cc"
 	"chatlab/classchat/task4"
 )
 
-// Compose turns the group commands and "@group text" into requests, as the
-// original client sends them (the command in receiver, text empty).
+// Compose turns the group commands and "#group text" into requests, as the
+// original client sends them (the command in receiver, text empty; a
+// group's name after "@" in receiver). "@user text" is left to task 4: it
+// is a direct message in every stage.
 func Compose(line string) (task4.Request, bool) {
 	switch {
 	case strings.HasPrefix(line, "/"):
 		return task4.Request{Type: "message", Receiver: line}, true
-	case strings.HasPrefix(line, "@"):
+	case strings.HasPrefix(line, "#"):
 		to, text, _ := strings.Cut(line, " ")
-		return task4.Request{Type: "message", Receiver: to, Text: strings.TrimSpace(text)}, true
+		return task4.Request{Type: "message", Receiver: "@" + strings.TrimPrefix(to, "#"), Text: strings.TrimSpace(text)}, true
 	}
 	return task4.Request{}, false
+}
+
+// ClientHelp lists the commands groups add to the client, for /help.
+var ClientHelp = []string{
+	"  #group message      a message to every member of group",
+	"  /create group       make a group (you are its first member)",
+	"  /join group         join a group",
+	"  /leave group        leave a group",
+	"  /groups             list the groups and their members",
 }
 
 // Command sends the group commands and group messages typed in the
@@ -31,39 +43,40 @@ func Command(line string, s *task4.Session) (bool, error) {
 		return false, nil
 	}
 	req.Sender = s.Name()
-	return true, s.Send(req)
+	if err := s.Send(req); err != nil {
+		return true, err
+	}
+	if group, ok := strings.CutPrefix(req.Receiver, "@"); ok {
+		s.Println(cc.Own("#"+group, req.Text))
+	}
+	return true, nil
 }
 
 // Describe renders the objects groups add, as the original client shows
-// them.
+// them, but for the groups' names: "#group", as they are typed. (The
+// server's help object is shown as this client's own /help: task 4's
+// client does that.)
 func Describe(raw []byte, _ string) (string, bool) {
 	var v struct {
-		Status   string              `json:"status"`
-		Group    string              `json:"group"`
-		Sender   string              `json:"sender"`
-		Text     string              `json:"text"`
-		Groups   map[string][]string `json:"groups"`
-		Commands map[string]string   `json:"commands"`
+		Status string              `json:"status"`
+		Group  string              `json:"group"`
+		Sender string              `json:"sender"`
+		Text   string              `json:"text"`
+		Groups map[string][]string `json:"groups"`
 	}
 	if json.Unmarshal(raw, &v) != nil {
 		return "", false
 	}
 	switch v.Status {
 	case "group_message":
-		return fmt.Sprintf("[@%s - %s] %s", v.Group, v.Sender, v.Text), true
+		return fmt.Sprintf("[#%s - %s] %s", v.Group, v.Sender, v.Text), true
 	case "group_list":
 		if len(v.Groups) == 0 {
 			return "[GROUPS] No groups created yet", true
 		}
 		lines := []string{"[GROUPS]"}
 		for _, name := range slices.Sorted(maps.Keys(v.Groups)) {
-			lines = append(lines, fmt.Sprintf("  @%s: %s", name, strings.Join(v.Groups[name], ", ")))
-		}
-		return strings.Join(lines, "\n"), true
-	case "help":
-		lines := []string{"[COMMANDS]"}
-		for _, name := range slices.Sorted(maps.Keys(v.Commands)) {
-			lines = append(lines, fmt.Sprintf("  %s: %s", name, v.Commands[name]))
+			lines = append(lines, fmt.Sprintf("  #%s: %s", name, strings.Join(v.Groups[name], ", ")))
 		}
 		return strings.Join(lines, "\n"), true
 	case task4.StatusSuccess:

@@ -99,7 +99,7 @@ func TestLargeFileArrivesIntact(t *testing.T) {
 	// And from our client: /sendfile with the original's two questions.
 	path := filepath.Join(t.TempDir(), "notes.pdf")
 	require.NoError(t, os.WriteFile(path, data, 0o644))
-	typing, _, _ := client(t, addr, "carol")
+	typing, carolScreen, _ := client(t, addr, "carol")
 	alice.Next()
 	alice.Next()
 	_, err = io.WriteString(typing, "/sendfile\nalice\n"+path+"\n")
@@ -109,6 +109,43 @@ func TestLargeFileArrivesIntact(t *testing.T) {
 	assert.Equal(t, "carol", ft.Sender)
 	assert.Equal(t, "notes.pdf", ft.Filename)
 	assert.Equal(t, bonus2.Checksum(data), ft.Checksum)
+	// The progress counts bytes of the file, not of its base64.
+	carolScreen.WaitLine(t, "[FILE] Sending notes.pdf (9.9 MiB) to alice...")
+	carolScreen.WaitLine(t, "[SENDING] 100% (9.9 of 9.9 MiB)")
+}
+
+// Without a folder given, a received file goes to the user's own folder
+// in the download folder, never to the directory the client runs in; the
+// client says where, in full.
+func TestDefaultDownloads(t *testing.T) {
+	downloads := t.TempDir()
+	t.Setenv("XDG_DOWNLOAD_DIR", downloads)
+	wd := t.TempDir()
+	t.Chdir(wd)
+	addr := start(t)
+	alice := login(t, addr, "alice")
+	conn, err := net.Dial("tcp", addr)
+	require.NoError(t, err)
+	in, typing := io.Pipe()
+	screen := chattest.NewOutput()
+	go task4.RunClient(t.Context(), conn, task4.ClientConfig{Name: "bob", In: in, Out: screen,
+		Command: bonus2.Command, Incoming: bonus2.Downloads{}.Incoming, Describe: bonus1.Describe})
+	t.Cleanup(func() { typing.Close(); conn.Close() })
+	screen.WaitFor(t, "Welcome bob!")
+	alice.Next()
+	alice.Next()
+
+	data := []byte("the notes")
+	alice.Write(fileRequest(t, "bob", "notes.txt", data, bonus2.Checksum(data)))
+	want := filepath.Join(downloads, "ClassChat", "bob", "notes.txt")
+	screen.WaitLine(t, "[FILE SAVED] "+want)
+	got, err := os.ReadFile(want)
+	require.NoError(t, err)
+	assert.Equal(t, data, got)
+	entries, err := os.ReadDir(wd)
+	require.NoError(t, err)
+	assert.Empty(t, entries, "nothing lands in the working directory")
+	assert.Equal(t, filepath.Join(downloads, "ClassChat", "bob"), bonus2.DefaultDir("bob"))
 }
 
 func TestOverTheLimitIsRefusedByTheServer(t *testing.T) {

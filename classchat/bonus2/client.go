@@ -8,10 +8,12 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"chatlab/classchat/bonus1"
 	"chatlab/classchat/task4"
+	"chatlab/shared/cli"
 )
 
 // Command handles /sendfile (asking for the recipient and the path, as the
@@ -39,9 +41,15 @@ func Command(line string, s *task4.Session) (bool, error) {
 		s.Println("[ERROR] " + err.Error())
 		return true, nil
 	}
-	s.Println(fmt.Sprintf("[FILE] Sending %s (%d bytes) to %s...", req.FileData.Filename, req.FileData.Filesize, to))
-	return true, s.Send(req)
+	amount, unit := task4.Size(req.FileData.Filesize, req.FileData.Filesize)
+	s.Println(fmt.Sprintf("[FILE] Sending %s (%s %s) to %s...", req.FileData.Filename, amount, unit, to))
+	return true, s.SendFile(req, req.FileData.Filesize)
 }
+
+// ClientHelp lists the commands of bonus 2's client beyond task 4's, for
+// /help.
+var ClientHelp = append(slices.Clone(bonus1.ClientHelp),
+	"  /sendfile user path  send a file of at most 10 MiB (/sendfile alone asks for both)")
 
 // ReadFile makes the request that sends the file at path to receiver,
 // refusing one over the limit before reading it.
@@ -65,8 +73,26 @@ func ReadFile(sender, receiver, path string) (FileRequest, error) {
 	}}, nil
 }
 
-// Downloads saves the files a client receives in Dir.
+// Downloads saves the files a client receives in Dir, or, if Dir is
+// empty, in DefaultDir of the user's name.
 type Downloads struct{ Dir string }
+
+// DefaultDir is where the files user receives are saved unless told
+// otherwise: ClassChat/<user> in the download folder ($XDG_DOWNLOAD_DIR,
+// or Downloads in the home directory), where each user of the machine
+// finds their own and nothing lands in the directory the client runs in
+// (a clone of the repository, say).
+func DefaultDir(user string) string {
+	dir := os.Getenv("XDG_DOWNLOAD_DIR")
+	if dir == "" {
+		home, err := os.UserHomeDir()
+		if err != nil {
+			home = os.TempDir()
+		}
+		dir = filepath.Join(home, "Downloads")
+	}
+	return filepath.Join(dir, "ClassChat", user)
+}
 
 // Incoming saves a file_transfer object; it leaves every other object to
 // the display.
@@ -80,6 +106,9 @@ func (d Downloads) Incoming(raw []byte, s *task4.Session) bool {
 		when = " [" + t.Timestamp + "]"
 	}
 	s.Println(fmt.Sprintf("[FILE RECEIVED] From %s%s: %s (%d bytes)", t.Sender, when, t.Filename, t.Filesize))
+	if d.Dir == "" {
+		d.Dir = DefaultDir(s.Name())
+	}
 	saved, err := d.Save(t)
 	if err != nil {
 		s.Println("[ERROR] " + err.Error())
@@ -135,6 +164,20 @@ func (d Downloads) Save(t FileTransfer) (string, error) {
 			os.Remove(p)
 			return "", err
 		}
+		if abs, err := filepath.Abs(p); err == nil {
+			p = abs // the user is told where it is
+		}
 		return p, f.Close()
 	}
+}
+
+// DownloadsHelp is the --help paragraph on where received files go.
+const DownloadsHelp = "Received files are saved in ~/Downloads/ClassChat/<your name>/ ($XDG_DOWNLOAD_DIR\n" +
+	"instead of ~/Downloads if set), or in the folder --downloads gives; the client says where."
+
+// DownloadsFlag adds the --downloads flag to a client's command line, and
+// returns what sets the client's Incoming to save files where it says.
+func DownloadsFlag(c *cli.Command) func(*task4.ClientConfig) {
+	dir := c.FlagSet.String("downloads", "", "the folder received files are saved in (default ~/Downloads/ClassChat/<name>)")
+	return func(cfg *task4.ClientConfig) { cfg.Incoming = Downloads{Dir: *dir}.Incoming }
 }

@@ -2,13 +2,13 @@
 // bonus 1 (groups, direct messages), a user sends a file to another: the
 // client reads it, base64-encodes it into a JSON object with its name,
 // size and SHA-256, and the server forwards it; the receiving client
-// checks the checksum and saves the file under downloads/.
+// checks the checksum and saves the file in its download folder.
 //
 // Where the original failed, this one does not: files up to the 10 MiB
 // limit arrive whole (the original parsed one recv() as the whole file's
 // message, so larger files never arrived); the limit is enforced by the
 // server too, which reads at most the limit plus the JSON overhead before
-// refusing; a received name cannot escape downloads/, hide, or overwrite
+// refusing; a received name cannot escape the download folder, hide, or overwrite
 // anything; and a file whose checksum does not match is not kept.
 package bonus2
 

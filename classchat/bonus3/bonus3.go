@@ -50,9 +50,12 @@ type OfflineNotice struct {
 	Message string `json:"message"`
 }
 
-// DefaultDB is where the offline queue lives unless told otherwise: under
-// the user's data directory ($XDG_DATA_HOME, or ~/.local/share).
-func DefaultDB() string {
+// DefaultDB is where the offline queue of a server on port lives unless
+// told otherwise: classchat-offline-<port>.db under the user's data
+// directory ($XDG_DATA_HOME/chatlab, or ~/.local/share/chatlab). Servers
+// on other ports keep apart; `make server-bonus3` gives each clone of
+// the repository its own database under bin/ instead.
+func DefaultDB(port int) string {
 	dir := os.Getenv("XDG_DATA_HOME")
 	if dir == "" {
 		home, err := os.UserHomeDir()
@@ -61,7 +64,7 @@ func DefaultDB() string {
 		}
 		dir = filepath.Join(home, ".local", "share")
 	}
-	return filepath.Join(dir, "chatlab", "classchat-offline.db")
+	return filepath.Join(dir, "chatlab", fmt.Sprintf("classchat-offline-%d.db", port))
 }
 
 // New returns a bonus 3 server keeping its offline queue in store: bonus

@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -222,4 +223,17 @@ func TestLiveMessageWaitsForTheHeldOnes(t *testing.T) {
 	assert.Equal(t, "live", texts[held], "the live message comes last")
 	help := slices.Index(statuses, "help")
 	assert.Equal(t, help, slices.Index(statuses, "message")+held, "the help follows the held messages, before the live one")
+}
+
+// Without -db, the queue lives in the user's data directory, in a file
+// named after the port, and the server says where at start-up.
+func TestDefaultDatabase(t *testing.T) {
+	bin := bintest.Build(t, "./cmd/server")[0]
+	data := t.TempDir()
+	t.Setenv("XDG_DATA_HOME", data)
+	srv := bintest.StartMatching(t, ready, bin, "0")
+	want := filepath.Join(data, "chatlab", "classchat-offline-"+srv.Port+".db")
+	assert.Contains(t, srv.Before, "[INFO] offline messages are kept in "+want)
+	_, err := os.Stat(want)
+	assert.NoError(t, err, "the database is where the server said")
 }

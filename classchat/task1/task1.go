@@ -9,8 +9,10 @@ package task1
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net"
+	"sync/atomic"
 	"time"
 
 	"chatlab/classchat/internal/cc"
@@ -20,6 +22,11 @@ import (
 // lastWords is how long a side that typed exit waits for the other's
 // last lines.
 const lastWords = 2 * time.Second
+
+// ErrClosed is returned by Chat when the server closed the connection
+// without typing exit (task 3's server does so when it stops). It wraps
+// io.EOF.
+var ErrClosed = fmt.Errorf("the server closed the connection: %w", io.EOF)
 
 // Greeting is the acknowledgment the server sends a client on connection.
 const Greeting = "Connection established. Welcome to ClassChat Server!"
@@ -45,13 +52,19 @@ func Serve(ctx context.Context, l net.Listener, op io.Reader, out io.Writer) err
 	if err := cc.WriteLine(conn, Greeting); err != nil {
 		return err
 	}
-	d.Println("[SERVER] Acknowledgment sent. Type a line to send it; 'exit' to quit.")
-	return relay(ctx, conn, op, d, "[CLIENT] ", "Client")
+	d.Println("[SERVER] Acknowledgment sent. Type a line to send it; 'exit' or /quit to quit.")
+	err = relay(ctx, conn, op, d, "[CLIENT] ", "Client")
+	if errors.Is(err, io.EOF) {
+		return nil // the client left: the session is over, as it should be
+	}
+	return err
 }
 
 // Chat is the client's side: it relays lines between the server on conn
-// and the user, who types on in and reads out, until either types exit,
-// the server goes away, the user's input ends, or ctx ends.
+// and the user, who types on in and reads out, until either types exit
+// (the user may type /quit instead: exit is sent), the server goes away
+// (ErrClosed), the user's input ends, or ctx ends. What the user sends is
+// shown too ("you: hi").
 func Chat(ctx context.Context, conn net.Conn, in io.Reader, out io.Writer) error {
 	return relay(ctx, conn, in, cc.NewDisplay(out), "", "Server")
 }
@@ -63,11 +76,18 @@ func relay(ctx context.Context, conn net.Conn, typed io.Reader, d *cc.Display, p
 	defer stop()
 	defer conn.Close() // the session is over either way
 
+	// leaving is set once exit is sent: the other side's close is then
+	// the answer, not a failure.
+	var leaving atomic.Bool
 	received := make(chan error, 1)
 	go func() {
 		lines := framing.NewLineReader(conn, cc.MaxLine)
 		for {
 			line, err := lines.ReadLine()
+			if err != nil && leaving.Load() {
+				received <- nil
+				return
+			}
 			if err != nil {
 				received <- err
 				return
@@ -88,6 +108,7 @@ func relay(ctx context.Context, conn net.Conn, typed io.Reader, d *cc.Display, p
 			raw, err := in.ReadLine()
 			if err != nil && !errors.Is(err, framing.ErrLineTooLong) {
 				// The end of input ends the session as exit does.
+				leaving.Store(true)
 				sent <- cc.WriteLine(conn, cc.Exit)
 				return
 			}
@@ -98,15 +119,16 @@ func relay(ctx context.Context, conn net.Conn, typed io.Reader, d *cc.Display, p
 				continue
 			case line == "":
 				continue
+			case cc.IsQuit(line):
+				leaving.Store(true)
+				sent <- cc.WriteLine(conn, cc.Exit)
+				return
 			}
 			if err := cc.WriteLine(conn, line); err != nil {
 				sent <- err
 				return
 			}
-			if cc.IsExit(line) {
-				sent <- nil
-				return
-			}
+			d.Println(cc.Own("", line))
 		}
 	}()
 
@@ -114,7 +136,7 @@ func relay(ctx context.Context, conn net.Conn, typed io.Reader, d *cc.Display, p
 	case err := <-received:
 		if errors.Is(err, io.EOF) {
 			d.Printf("[%s closed the connection]", peer)
-			return nil
+			return ErrClosed
 		}
 		if errors.Is(err, framing.ErrLineTooLong) {
 			d.Printf("[%s sent a line over %d bytes; closing]", peer, cc.MaxLine)

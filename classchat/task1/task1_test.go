@@ -61,8 +61,10 @@ func TestBothSidesTalkAndTheClientLeaves(t *testing.T) {
 	client.screen.WaitLine(t, task1.Greeting)
 	client.say(t, "hello, server")
 	server.screen.WaitLine(t, "[CLIENT] hello, server")
+	client.screen.WaitLine(t, "you: hello, server") // what one sends is shown
 	server.say(t, "hello, client")
 	client.screen.WaitLine(t, "hello, client")
+	server.screen.WaitLine(t, "you: hello, client")
 	client.say(t, "exit")
 	server.screen.WaitLine(t, "[Client typed exit]")
 	assert.NoError(t, server.wait(t))
@@ -115,4 +117,67 @@ func TestLongLineIsRefused(t *testing.T) {
 	client.screen.WaitLine(t, "[a line is at most 4095 bytes; that one was not sent]")
 	client.say(t, "still here")
 	server.screen.WaitLine(t, "[CLIENT] still here")
+}
+
+// /quit leaves as exit does, and exit is what goes on the wire.
+func TestQuit(t *testing.T) {
+	server, client := session(t)
+	client.screen.WaitLine(t, task1.Greeting)
+	client.say(t, "/quit")
+	server.screen.WaitLine(t, "[CLIENT] exit")
+	server.screen.WaitLine(t, "[Client typed exit]")
+	assert.NoError(t, server.wait(t))
+	assert.NoError(t, client.wait(t))
+	assert.NotContains(t, server.screen.String(), "[CLIENT] /quit")
+}
+
+// A server that closes the connection unasked ends the client with
+// ErrClosed; one that closes it after the client's exit does not.
+func TestServerCloses(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	defer l.Close()
+	accepted := make(chan net.Conn, 2)
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			accepted <- c
+		}
+	}()
+	chat := func(typed string) (*chattest.Output, net.Conn, chan error) {
+		conn, err := net.Dial("tcp", l.Addr().String())
+		require.NoError(t, err)
+		t.Cleanup(func() { conn.Close() })
+		in, typing := io.Pipe()
+		t.Cleanup(func() { typing.Close() })
+		go io.WriteString(typing, typed)
+		out, done := chattest.NewOutput(), make(chan error, 1)
+		go func() { done <- task1.Chat(t.Context(), conn, in, out) }()
+		return out, <-accepted, done
+	}
+	wait := func(done chan error) error {
+		select {
+		case err := <-done:
+			return err
+		case <-time.After(chattest.Timeout):
+			t.Fatal("the session did not end")
+			return nil
+		}
+	}
+
+	out, srv, done := chat("")
+	srv.Close()
+	out.WaitLine(t, "[Server closed the connection]")
+	assert.ErrorIs(t, wait(done), task1.ErrClosed)
+
+	_, srv, done = chat("exit\n")
+	line := make([]byte, 5)
+	_, err = io.ReadFull(srv, line)
+	require.NoError(t, err)
+	assert.Equal(t, "exit\n", string(line))
+	srv.Close() // as task 3's server does after its goodbye
+	assert.NoError(t, wait(done))
 }

@@ -33,7 +33,7 @@ func chat(addr string, in *os.File, out io.Writer) error {
 	}
 	sock, err := connect(raddr, ConnectTimeout)
 	if err != nil {
-		return fmt.Errorf("connect to %s: %w", raddr, err)
+		return fmt.Errorf("connect to %s: %w", raddr, err) // cc.Fail explains it
 	}
 	defer unix.Close(sock)
 
@@ -132,10 +132,11 @@ func (s *session) fromServer() error {
 		if rest := s.server.flush(); len(rest) > 0 {
 			s.show(string(rest)) // the server's last line had no "\n"
 		}
+		s.done = true
 		if !s.leaving {
 			s.show(ServerClosed)
+			return ErrClosed
 		}
-		s.done = true
 		return nil
 	}
 	tooLong := false
@@ -189,17 +190,21 @@ func (s *session) fromUser() error {
 	return sendErr
 }
 
-// typedLine sends one typed line, unless it is blank; exit starts leaving.
+// typedLine sends one typed line, unless it is blank, and shows it; exit
+// (or /quit, which sends exit) starts leaving.
 func (s *session) typedLine(b []byte) error {
 	line := strings.TrimSuffix(string(b), "\r")
 	switch {
 	case strings.TrimSpace(line) == "":
 		return nil
-	case cc.IsExit(line):
-		return s.leave(line)
-	default:
-		return s.send(line)
+	case cc.IsQuit(line):
+		return s.leave(cc.Exit)
 	}
+	if err := s.send(line); err != nil {
+		return err
+	}
+	s.show(cc.Own("", line))
+	return nil
 }
 
 // leave sends the last line (exit), shuts the sending half of the

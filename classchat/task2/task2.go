@@ -25,17 +25,19 @@
 // only once its "\n" has arrived.
 //
 // How a session ends:
-//   - the user types exit (or the input ends, which counts as exit): the
-//     line is sent, the sending half of the connection is shut, and the
+//   - the user types exit or /quit (or the input ends, which counts as
+//     exit): exit is sent, the sending half of the connection is shut, and the
 //     client keeps showing what the server says for at most LastWords, so
 //     that task 3's "Goodbye! Disconnecting..." is seen; Chat returns nil;
 //   - the server sends the line exit (task 1's operator quit): shown,
 //     followed by "[Server typed exit]"; Chat returns nil;
 //   - the server closes the connection: "[Server closed the connection]"
-//     is shown and Chat returns nil, as task 1's client does. The session
-//     ended in a way the protocol allows (task 3's server closes after
-//     "Server is shutting down."), and the user has been told; a
-//     connection reset or a line over cc.MaxLine is an error instead.
+//     is shown and Chat returns ErrClosed (the client's exit status 14,
+//     as every ChatLab client's when the server goes away: task 3's
+//     server closes after "Server is shutting down."); a connection reset
+//     or a line over cc.MaxLine is an error too.
+//
+// Each line the user sends is shown as well, as "you: hello".
 package task2
 
 import (
@@ -72,9 +74,9 @@ const (
 // goroutine: one loop that polls in and the connection together, shows
 // each line the server sends on out, and sends each non-blank line read
 // from in. It returns when the session ends (see the package
-// documentation): nil for every ending the protocol allows, an error if
-// the connection cannot be made or fails, or the server breaks the line
-// limit.
+// documentation): nil after exit (typed, or from the server), ErrClosed
+// if the server closed the connection first, another error if the
+// connection cannot be made or fails, or the server breaks the line limit.
 //
 // in must be something poll(2) can wait on: a terminal, a pipe, a socket
 // or a file. Chat puts its descriptor in blocking mode, and does not close

@@ -10,6 +10,7 @@ import (
 	"net"
 	"os"
 	"runtime"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -23,6 +24,7 @@ import (
 	"chatlab/classchat/task3"
 	"chatlab/shared/bintest"
 	"chatlab/shared/chattest"
+	"chatlab/shared/exitcode"
 	"chatlab/shared/framing"
 )
 
@@ -153,7 +155,7 @@ func TestTask3Server(t *testing.T) {
 }
 
 // Test: when task 3's server shuts down, the client shows its notice and
-// that the connection closed, and Chat returns nil.
+// that the connection closed, and Chat returns ErrClosed.
 func TestTask3ServerShutsDown(t *testing.T) {
 	srv := task3.New(slog.New(slog.DiscardHandler))
 	c := startClient(t, chattest.Start(t, srv))
@@ -162,7 +164,7 @@ func TestTask3ServerShutsDown(t *testing.T) {
 	defer cancel()
 	require.NoError(t, srv.Shutdown(ctx))
 	c.out.WaitLine(t, ServerClosed)
-	require.NoError(t, c.wait())
+	require.ErrorIs(t, c.wait(), ErrClosed)
 	inOrder(t, c.out, task3.ShuttingDown, ServerClosed)
 }
 
@@ -202,11 +204,11 @@ func TestFromServer(t *testing.T) {
 		wantErr error
 	}{
 		{name: "lines cut anywhere", writes: []string{"hel", "lo\r\nwor", "ld\n", "\n"}, close: true,
-			shows: []string{"hello", "world", "", ServerClosed}},
+			shows: []string{"hello", "world", "", ServerClosed}, wantErr: ErrClosed},
 		{name: "closes in the middle of a line", writes: []string{"see y"}, close: true,
-			shows: []string{"see y", ServerClosed}},
+			shows: []string{"see y", ServerClosed}, wantErr: ErrClosed},
 		{name: "the longest line", writes: []string{long[:100], long[100:] + "\n"}, close: true,
-			shows: []string{long, ServerClosed}},
+			shows: []string{long, ServerClosed}, wantErr: ErrClosed},
 		{name: "says exit", writes: []string{"bye\nexit\nnot shown\n"},
 			shows: []string{"bye", "exit", ServerExited}, hidden: []string{"not shown", ServerClosed}},
 		{name: "a line too long", writes: []string{"fine\n", long, "x"},
@@ -329,7 +331,7 @@ func TestIPv6(t *testing.T) {
 	srv.expect("hello back")
 	srv.conn.Close()
 	c.out.WaitLine(t, ServerClosed)
-	require.NoError(t, c.wait())
+	require.ErrorIs(t, c.wait(), ErrClosed)
 }
 
 // Test: the session runs on one goroutine. While lines flow both ways,
@@ -393,13 +395,16 @@ func TestBinary(t *testing.T) {
 	t.Run("task 3", func(t *testing.T) {
 		_, port, err := net.SplitHostPort(newTask3(t))
 		require.NoError(t, err)
-		out, code := bintest.Run(t, "hello\nexit\n", bins[0], "127.0.0.1", port)
+		out, code := bintest.Run(t, "hello\n/quit\n", bins[0], "127.0.0.1", port)
 		assert.Equal(t, 0, code, "exit status; output:\n%s", out)
-		shown := strings.Split(strings.TrimSuffix(out, "\n"), "\n")
+		// What was typed is shown when it is sent: before or after the
+		// welcome, which may not have come yet.
+		shown := slices.DeleteFunc(strings.Split(strings.TrimSuffix(out, "\n"), "\n"), func(l string) bool { return l == "you: hello" })
 		require.Len(t, shown, 3, "output:\n%s", out)
+		assert.Contains(t, out, "you: hello\n", "the line sent is shown")
 		assert.Regexp(t, `^Welcome to ClassChat! You are Client \d+\. Type 'exit' to quit\.$`, shown[0])
 		assert.Equal(t, fmt.Sprintf(task3.AckFormat, "hello"), shown[1])
-		assert.Equal(t, task3.Goodbye, shown[2])
+		assert.Equal(t, task3.Goodbye, shown[2], "/quit sent exit, which the server answers")
 	})
 	t.Run("task 1", func(t *testing.T) {
 		l := listen(t)
@@ -412,7 +417,7 @@ func TestBinary(t *testing.T) {
 		require.NoError(t, err)
 		out, code := bintest.Run(t, "hello\n", bins[0], "127.0.0.1", port)
 		assert.Equal(t, 0, code, "exit status; output:\n%s", out)
-		assert.Equal(t, task1.Greeting+"\n", out)
+		assert.ElementsMatch(t, []string{task1.Greeting, "you: hello"}, strings.Split(strings.TrimSuffix(out, "\n"), "\n"))
 		opOut.WaitLine(t, "[CLIENT] hello")
 		opOut.WaitLine(t, "[CLIENT] exit")
 		select {
@@ -426,12 +431,14 @@ func TestBinary(t *testing.T) {
 		_, port, err := net.SplitHostPort(chattest.ClosedPort(t))
 		require.NoError(t, err)
 		out, code := bintest.Run(t, "", bins[0], "127.0.0.1", port)
-		assert.Equal(t, 1, code)
-		assert.Contains(t, out, "client-task2: connect to 127.0.0.1:"+port)
+		assert.Equal(t, exitcode.Refused, code, out)
+		assert.Contains(t, out, "client-task2: nothing is listening at 127.0.0.1:"+port+
+			"\n  next step: is the server running? start it with make server-task1 or make server-task3")
+		assert.NotContains(t, out, "connect: connection refused", "no Go error")
 	})
 	t.Run("help", func(t *testing.T) {
 		out, code := bintest.Run(t, "", bins[0], "--help")
 		assert.Equal(t, 0, code)
-		assert.Contains(t, out, "client-task2 [flags] [host] [port]")
+		assert.Contains(t, out, "Usage:\n  client-task2 [host] [port]\n", "no [flags]: it has none")
 	})
 }

@@ -15,7 +15,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net"
 	"strings"
@@ -147,10 +146,8 @@ func (r *Registry) session(id int, conn net.Conn, out *outbox.Outbox) error {
 		case errors.Is(err, framing.ErrLineTooLong):
 			out.Send(fmt.Appendf(nil, "[SYSTEM] A line is at most %d bytes; disconnecting.\n", cc.MaxLine))
 			return err
-		case errors.Is(err, io.EOF):
-			return errors.New("closed by the client")
 		case err != nil:
-			return err
+			return cc.Why(err)
 		}
 		line := strings.TrimSpace(string(raw))
 		if line == "" {

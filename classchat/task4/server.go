@@ -14,6 +14,7 @@ import (
 	"sync"
 	"time"
 
+	"chatlab/classchat/internal/cc"
 	"chatlab/shared/framing"
 	"chatlab/shared/outbox"
 	"chatlab/shared/server"
@@ -238,7 +239,7 @@ func (r *Registry) ServeConn(_ context.Context, conn net.Conn) {
 	conn.SetDeadline(time.Time{})
 	if err != nil {
 		conn.Close()
-		log.Info("disconnected before logging in", "reason", err)
+		log.Info("disconnected before logging in", "reason", cc.Why(err))
 		return
 	}
 	cfg := outbox.Config{MaxBytes: r.opts.QueueBytes}
@@ -349,10 +350,8 @@ func (r *Registry) session(name string, in io.Reader, out *outbox.Outbox) error 
 			}
 			out.Send(Notice(StatusError, "%s", text).Encode())
 			return err
-		case errors.Is(err, io.EOF):
-			return errors.New("closed by the client")
 		case err != nil:
-			return err
+			return cc.Why(err)
 		}
 		var req Request
 		if json.Unmarshal(obj, &req) != nil {

@@ -44,9 +44,16 @@ func NewCommand(name, args, summary string, minArgs, maxArgs int) *Command {
 
 // Usage writes the --help text to w.
 func (c *Command) Usage(w io.Writer) {
-	fmt.Fprintf(w, "%s\n\nUsage:\n  %s [flags] %s\n", c.Summary, c.Name, c.Args)
 	hasFlags := false
 	c.FlagSet.VisitAll(func(*flag.Flag) { hasFlags = true })
+	usage := c.Name
+	if hasFlags { // the usage line promises flags only if there are some
+		usage += " [flags]"
+	}
+	if c.Args != "" {
+		usage += " " + c.Args
+	}
+	fmt.Fprintf(w, "%s\n\nUsage:\n  %s\n", c.Summary, usage)
 	if hasFlags {
 		fmt.Fprintf(w, "\nFlags:\n")
 		c.FlagSet.SetOutput(w)

@@ -73,3 +73,13 @@ func TestPort(t *testing.T) {
 		assert.Error(t, err, bad)
 	}
 }
+
+// The usage line lists [flags] only for a command that has some.
+func TestUsageLineIsTrue(t *testing.T) {
+	c := NewCommand("client-task1", "[host] [port]", "A client.", 0, 2)
+	var out bytes.Buffer
+	c.Usage(&out)
+	assert.Contains(t, out.String(), "Usage:\n  client-task1 [host] [port]\n")
+	assert.NotContains(t, out.String(), "[flags]")
+	assert.NotContains(t, out.String(), "Flags:")
+}

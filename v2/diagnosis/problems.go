@@ -7,23 +7,26 @@ package diagnosis
 import (
 	"fmt"
 	"strings"
+
+	"chatlab/shared/exitcode"
 )
 
-// Exit statuses of client-v2, one for each class of problem.
+// Exit statuses of client-v2, one for each class of problem: those of
+// every ChatLab client (chatlab/shared/exitcode).
 const (
-	ExitOK             = 0
-	ExitOther          = 1
-	ExitUsage          = 2
-	ExitNameTaken      = 3
-	ExitNameInvalid    = 4
-	ExitServerFull     = 5
-	ExitHostNotFound   = 10
-	ExitRefused        = 11
-	ExitConnectTimeout = 12
-	ExitLoginTimeout   = 13
-	ExitConnectionLost = 14
-	ExitWrongProtocol  = 15
-	ExitTLS            = 16
+	ExitOK             = exitcode.OK
+	ExitOther          = exitcode.Other
+	ExitUsage          = exitcode.Usage
+	ExitNameTaken      = exitcode.NameTaken
+	ExitNameInvalid    = exitcode.NameInvalid
+	ExitServerFull     = exitcode.ServerFull
+	ExitHostNotFound   = exitcode.HostNotFound
+	ExitRefused        = exitcode.Refused
+	ExitConnectTimeout = exitcode.ConnectTimeout
+	ExitLoginTimeout   = exitcode.LoginTimeout
+	ExitConnectionLost = exitcode.ConnectionLost
+	ExitWrongProtocol  = exitcode.WrongProtocol
+	ExitTLS            = exitcode.TLS
 )
 
 // Class is one kind of failure, with its exit status and what to say.

@@ -4,11 +4,15 @@
 package cc
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"net"
 	"strings"
 	"sync"
+	"time"
+
+	"chatlab/shared/netfail"
 )
 
 // Defaults and limits of every stage.
@@ -19,12 +23,33 @@ const (
 	// original sent raw chunks of up to 1024 bytes; ours frames every
 	// message as a line, so two messages can never merge into one.
 	MaxLine = 4096
-	// Exit is the word that ends a session, on either side.
+	// ConnectTimeout bounds the wait for the server to accept a client's
+	// connection.
+	ConnectTimeout = 5 * time.Second
+	// Exit is the word that ends a session, on either side: typed, and
+	// on the wire.
 	Exit = "exit"
+	// Quit is typed to leave as well, as in every ChatLab client; the wire
+	// still carries Exit.
+	Quit = "/quit"
 )
 
-// IsExit reports whether a line asks to end the session.
+// IsExit reports whether a line received asks to end the session.
 func IsExit(line string) bool { return strings.EqualFold(strings.TrimSpace(line), Exit) }
+
+// IsQuit reports whether a typed line asks to leave: exit or /quit.
+func IsQuit(line string) bool {
+	return IsExit(line) || strings.EqualFold(strings.TrimSpace(line), Quit)
+}
+
+// Own is how a client shows a line its user sent: "you: hi", or
+// "you → bob: hi" for a line to someone (a user, or "#group").
+func Own(to, text string) string {
+	if to == "" {
+		return "you: " + text
+	}
+	return "you → " + to + ": " + text
+}
 
 // Display serialises whole lines written from several goroutines.
 type Display struct {
@@ -50,5 +75,21 @@ func (d *Display) Printf(format string, a ...any) {
 // WriteLine sends one line of text on conn: the text and "\n".
 func WriteLine(conn net.Conn, text string) error {
 	_, err := io.WriteString(conn, text+"\n")
+	return err
+}
+
+// Why says why a server's reads from a client ended, for its log: a
+// close the session expects (the client closed or reset the connection,
+// or the server closed it to stop) in words, and any other error as it
+// is. The log then shows no "use of closed network connection".
+func Why(err error) error {
+	switch {
+	case errors.Is(err, io.EOF):
+		return errors.New("closed by the client")
+	case errors.Is(err, net.ErrClosed):
+		return errors.New("closed by the server")
+	case netfail.IsReset(err):
+		return errors.New("reset by the client")
+	}
 	return err
 }

@@ -12,7 +12,9 @@ import (
 	"syscall"
 
 	"chatlab/shared/cli"
+	"chatlab/shared/exitcode"
 	"chatlab/shared/logging"
+	"chatlab/shared/netfail"
 	"chatlab/shared/server"
 )
 
@@ -52,7 +54,7 @@ func ServerCommandWith(name, summary string, register func(*cli.Command), detail
 	return l, cmd
 }
 
-// ClientCommand parses `NAME [flags] [host] [port]` and returns the
+// ClientCommand parses `NAME [host] [port]` (and the flags register adds) and returns the
 // server's address. register adds the client's own flags.
 func ClientCommand(name, summary string, register func(*cli.Command), details ...string) (string, *cli.Command) {
 	cmd := cli.NewCommand(name, "[host] [port]", summary, 0, 2)
@@ -73,6 +75,28 @@ func ClientCommand(name, summary string, register func(*cli.Command), details ..
 		port = p
 	}
 	return net.JoinHostPort(host, strconv.Itoa(port)), cmd
+}
+
+// Fail ends a client that failed talking to the server at addr: a
+// network failure is explained in words, with the next step (start says
+// how to start the server, "make server-task4") and its exit status
+// (chatlab/shared/exitcode); anything else is printed as it is, with
+// status 1.
+func Fail(cmd *cli.Command, err error, addr, start string) {
+	if p, ok := netfail.Explain(err, addr, start); ok {
+		fmt.Fprintf(os.Stderr, "%s: %s\n", cmd.Name, p)
+		os.Exit(p.Status)
+	}
+	cmd.Fatal(exitcode.Other, err)
+}
+
+// Dial connects to the server at addr, or ends the client as Fail does.
+func Dial(cmd *cli.Command, addr, start string) net.Conn {
+	conn, err := net.DialTimeout("tcp", addr, ConnectTimeout)
+	if err != nil {
+		Fail(cmd, err, addr, start)
+	}
+	return conn
 }
 
 // SignalContext is cancelled on SIGINT or SIGTERM.
@@ -99,3 +123,8 @@ func Serve(l net.Listener, cmd *cli.Command, label string, build func(*slog.Logg
 		cmd.Fatal(cli.ExitError, err)
 	}
 }
+
+// ClientStatuses is the --help paragraph on a client's exit statuses,
+// those of every ChatLab client (classchat/README.md lists them).
+const ClientStatuses = "Exit status: 0 after exit, /quit or the end of input; 10 host not found, 11 connection\n" +
+	"refused, 12 connection timed out, 14 connection closed or reset by the server."

@@ -1,5 +1,6 @@
 // Command client-bonus2 is ClassChat bonus 2's client: direct messages,
-// groups, and files (saved under downloads/).
+// groups, and files (saved under ~/Downloads/ClassChat/<name>/ unless
+// --downloads says otherwise).
 package main
 
 import (
@@ -9,13 +10,10 @@ import (
 )
 
 func main() {
-	task4.ClientMain("client-bonus2", "ClassChat bonus 2 client: direct messages, groups and files.",
-		"Type \"<user> <message>\", \"@group <message>\", \"/create g\", \"/join g\", \"/leave g\",\n"+
-			"\"/groups\", \"/sendfile\" (or \"/sendfile <user> <path>\"), and exit to leave.\n"+
-			"Received files are saved under downloads/ in the current directory.",
-		task4.ClientConfig{
-			Command:  bonus2.Command,
-			Incoming: bonus2.Downloads{Dir: "downloads"}.Incoming,
-			Describe: bonus1.Describe,
-		})
+	task4.ClientMainWith("client-bonus2", "ClassChat bonus 2 client: direct messages, groups and files.",
+		"Type \"@user message\", \"#group message\", \"/create g\", \"/join g\", \"/leave g\", \"/groups\",\n"+
+			"\"/sendfile\" (or \"/sendfile user path\"), /help for the commands, and /quit (or exit) to leave.\n"+
+			bonus2.DownloadsHelp,
+		task4.ClientConfig{Command: bonus2.Command, Describe: bonus1.Describe, Help: bonus2.ClientHelp},
+		bonus2.DownloadsFlag)
 }

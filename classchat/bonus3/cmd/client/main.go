@@ -9,13 +9,10 @@ import (
 )
 
 func main() {
-	task4.ClientMain("client-bonus3", "ClassChat bonus 3 client: messages, groups, files, and offline messages.",
-		"Type \"<user> <message>\" (delivered later if the user is offline), \"@group <message>\",\n"+
-			"\"/create g\", \"/join g\", \"/leave g\", \"/groups\", \"/sendfile\", and exit to leave.\n"+
-			"Received files are saved under downloads/ in the current directory.",
-		task4.ClientConfig{
-			Command:  bonus2.Command,
-			Incoming: bonus2.Downloads{Dir: "downloads"}.Incoming,
-			Describe: bonus3.Describe,
-		})
+	task4.ClientMainWith("client-bonus3", "ClassChat bonus 3 client: messages, groups, files, and offline messages.",
+		"Type \"@user message\" (delivered later if the user is offline), \"#group message\",\n"+
+			"\"/create g\", \"/join g\", \"/leave g\", \"/groups\", \"/sendfile\", /help for the commands,\n"+
+			"and /quit (or exit) to leave.\n"+bonus2.DownloadsHelp,
+		task4.ClientConfig{Command: bonus2.Command, Describe: bonus3.Describe, Help: bonus2.ClientHelp},
+		bonus2.DownloadsFlag)
 }

@@ -1,11 +1,12 @@
 // Command client-task1 is ClassChat's line client (tasks 1 and 3): it
 // relays lines between you and the server, one goroutine per direction,
-// until either side types exit.
+// until either side types exit. The make targets build it as client-task1
+// and as client-task3; it names itself after the name it runs as.
 package main
 
 import (
-	"net"
-	"time"
+	"os"
+	"path/filepath"
 
 	"chatlab/classchat/internal/cc"
 	"chatlab/classchat/task1"
@@ -14,12 +15,15 @@ import (
 )
 
 func main() {
-	addr, cmd := cc.ClientCommand("client-task1",
-		"ClassChat line client (tasks 1 and 3): type lines to the server; 'exit' to quit.", nil)
-	conn, err := net.DialTimeout("tcp", addr, 5*time.Second)
-	if err != nil {
-		cmd.Fatal(cli.ExitError, err)
+	name, start := "client-task1", "make server-task1 (or make server-task3)"
+	if filepath.Base(os.Args[0]) == "client-task3" {
+		name, start = "client-task3", "make server-task3"
 	}
+	addr, cmd := cc.ClientCommand(name,
+		"ClassChat line client (tasks 1 and 3): type lines to the server; 'exit' or /quit to quit.", nil,
+		"What you send is shown as \"you: ...\"; the server's lines as they come.",
+		cc.ClientStatuses)
+	conn := cc.Dial(cmd, addr, start)
 	in, out, _, closeTerm, err := term.Stdio(term.Options{Prompt: "> "})
 	if err != nil {
 		cmd.Fatal(cli.ExitError, err)
@@ -29,6 +33,6 @@ func main() {
 	err = task1.Chat(ctx, conn, in, out)
 	closeTerm()
 	if err != nil && ctx.Err() == nil {
-		cmd.Fatal(cli.ExitError, err)
+		cc.Fail(cmd, err, addr, start)
 	}
 }

@@ -15,7 +15,7 @@ import (
 func main() {
 	l, cmd := cc.ServerCommand("server-task1",
 		"ClassChat task 1 server: one client; you and the client type lines to each other.",
-		"Type 'exit' (or Ctrl-D) to end the session.")
+		"Type 'exit' or /quit (or Ctrl-D) to end the session.")
 	fmt.Printf("[SERVER] Server started on %s\n[SERVER] Waiting for client connection...\n", l.Addr())
 	in, out, _, closeTerm, err := term.Stdio(term.Options{Prompt: "server> "})
 	if err != nil {

@@ -8,14 +8,15 @@ import (
 
 	"chatlab/classchat/internal/cc"
 	"chatlab/classchat/task2"
-	"chatlab/shared/cli"
 )
 
 func main() {
 	addr, cmd := cc.ClientCommand("client-task2",
-		"ClassChat poll(2) client (tasks 1 and 3): type lines to the server; 'exit' or Ctrl-D to quit.", nil,
-		"Standard input is read as it is, with no line editor: poll(2) waits on it directly.")
+		"ClassChat poll(2) client (tasks 1 and 3): type lines to the server; 'exit', /quit or Ctrl-D to quit.", nil,
+		"Standard input is read as it is, with no line editor: poll(2) waits on it directly.\n"+
+			"What you send is shown as \"you: ...\"; the server's lines as they come.",
+		cc.ClientStatuses)
 	if err := task2.Chat(addr, os.Stdin, os.Stdout); err != nil {
-		cmd.Fatal(cli.ExitError, err)
+		cc.Fail(cmd, err, addr, "make server-task1 or make server-task3")
 	}
 }
