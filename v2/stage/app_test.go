@@ -71,9 +71,10 @@ func TestTLSStage(t *testing.T) {
 	dir := t.TempDir()
 	cert, key := filepath.Join(dir, "server.crt"), filepath.Join(dir, "server.key")
 	srv := bintest.StartServer(t, b.serverTLS, "0", cert, key)
-	require.Len(t, srv.Before, 2)
-	assert.Equal(t, "[INFO] generated a self-signed certificate cert="+cert+" key="+key, srv.Before[0])
-	assert.Regexp(t, `^\[INFO\] TLS certificate cert=\S+ sha256=([0-9A-F]{2}:){31}[0-9A-F]{2}$`, srv.Before[1])
+	require.Len(t, srv.Before, 3)
+	assert.Equal(t, "[INFO] made a new self-signed certificate for localhost, 127.0.0.1, ::1 at "+cert+" key="+key+` in="the paths given"`, srv.Before[0])
+	assert.Equal(t, "[INFO] clients trust it with --ca "+cert, srv.Before[1])
+	assert.Regexp(t, `^\[INFO\] TLS certificate sha256=([0-9A-F]{2}:){31}[0-9A-F]{2}$`, srv.Before[2])
 	info, err := os.Stat(key)
 	require.NoError(t, err)
 	assert.Equal(t, os.FileMode(0o600), info.Mode().Perm())
@@ -92,7 +93,7 @@ func TestTLSStage(t *testing.T) {
 	t.Run("no certificate to trust", func(t *testing.T) {
 		out, status := bintest.Run(t, "", b.clientTLS, "--ca", filepath.Join(dir, "missing.crt"), "bob", "127.0.0.1", srv.Port)
 		assert.Equal(t, diagnosis.ExitUsage, status, out)
-		assert.Contains(t, out, "start the TLS server once to generate it")
+		assert.Contains(t, out, "--ca "+filepath.Join(dir, "missing.crt")+": no such file")
 	})
 	t.Run("plain client at the TLS server", func(t *testing.T) {
 		out, status := bintest.Run(t, "", b.client, "bob", "127.0.0.1", srv.Port)
@@ -107,7 +108,8 @@ func TestTLSStage(t *testing.T) {
 	})
 	t.Run("the key is kept", func(t *testing.T) {
 		again := bintest.StartServer(t, b.serverTLS, "0", cert, key)
-		require.Len(t, again.Before, 1, "no new certificate when one exists")
-		assert.Equal(t, srv.Before[1], again.Before[0], "same fingerprint")
+		require.Len(t, again.Before, 2, "no new certificate when one exists")
+		assert.Equal(t, "[INFO] using certificate "+cert+" key="+key+` from="the paths given"`, again.Before[0])
+		assert.Equal(t, srv.Before[2], again.Before[1], "same fingerprint")
 	})
 }

@@ -11,7 +11,6 @@ import (
 	"fmt"
 	"maps"
 	"net"
-	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -101,7 +100,8 @@ func (s Stage) ClientOptions(withTLS bool) app.ClientOptions {
 			var ca *string
 			var insecure *bool
 			if withTLS {
-				ca = fs.String("ca", certs.DefaultCertFile, "trust the server certificate(s) in this PEM file")
+				ca = fs.String("ca", "", "trust the server certificate(s) in this PEM file (default "+
+					strconv.Quote(certs.DefaultCertFile())+", where the TLS servers make theirs)")
 				insecure = fs.Bool("insecure", false, "do not check the server's certificate (tests only)")
 			}
 			return func(cfg *chatclient.Config, host string, port int) error {
@@ -115,7 +115,7 @@ func (s Stage) ClientOptions(withTLS bool) app.ClientOptions {
 						return err
 					}
 					if *insecure {
-						fmt.Fprintln(os.Stderr, "warning: --insecure: the server's certificate is not checked; anyone could pose as the server")
+						cfg.About = func(net.Conn) []string { return []string{InsecureWarning} }
 					}
 					d.TLS = tc
 				}
@@ -132,6 +132,10 @@ func (s Stage) ClientOptions(withTLS bool) app.ClientOptions {
 		},
 	}
 }
+
+// InsecureWarning is what a TLS client shows at each connection when it
+// does not check the server's certificate.
+const InsecureWarning = "warning: --insecure: the server's certificate is not checked; anyone could pose as the server"
 
 // exitStatuses is the --help paragraph listing the exit statuses.
 func exitStatuses() string {

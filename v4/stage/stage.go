@@ -13,7 +13,6 @@ import (
 	v2 "chatlab/chat-v2/stage"
 	v3 "chatlab/chat-v3/stage"
 	"chatlab/chat-v4/tlsconf"
-	"chatlab/shared/certs"
 	"chatlab/shared/server"
 )
 
@@ -34,7 +33,7 @@ func ServerOptions() app.ServerOptions {
 	opts := V4.ServerOptions(false)
 	opts.MoreArgs, opts.MaxMoreArgs = "[certfile] [keyfile]", 2
 	opts.Handler = func(next server.Handler, args []string, log *slog.Logger) (server.Handler, error) {
-		certFile, keyFile := certs.DefaultCertFile, certs.DefaultKeyFile
+		var certFile, keyFile string
 		if len(args) > 0 {
 			certFile = args[0]
 		}
@@ -51,7 +50,8 @@ func ServerOptions() app.ServerOptions {
 }
 
 // ClientOptions describe client-v4: v3's client, dialling TLS (the
-// certificate checked against --ca, server.crt by default) and showing
+// certificate checked against --ca, by default the one the server makes
+// in certs.DefaultDir) and showing
 // what the handshake negotiated.
 func ClientOptions() app.ClientOptions {
 	opts := V4.ClientOptions(true)
