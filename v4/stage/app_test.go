@@ -78,7 +78,6 @@ func TestV4(t *testing.T) {
 		{"unknown authority", []string{"--ca", other, "carol", "127.0.0.1", srv.Port}, "not signed by an authority this client trusts"},
 		{"host-name mismatch", []string{"--ca", cert, "carol", "127.0.0.2", srv.Port}, "not valid for the host name used"},
 		{"expired certificate", []string{"--ca", expiredCert, "carol", "127.0.0.1", expired.Port}, "has expired"},
-		{"a plaintext server", []string{"--ca", cert, "carol", "127.0.0.1", plain.Port}, "does not speak TLS"},
 		{"a handshake that never ends", []string{"--timeout", "300ms", "--ca", cert, "carol", "127.0.0.1", silentPort}, "did not answer the TLS handshake"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
@@ -88,6 +87,12 @@ func TestV4(t *testing.T) {
 			assert.Contains(t, out, "next step: ")
 		})
 	}
+
+	t.Run("a plaintext server", func(t *testing.T) {
+		out, status := bintest.Run(t, "", client, "--ca", cert, "carol", "127.0.0.1", plain.Port)
+		assert.Equal(t, diagnosis.ExitWrongProtocol, status, out)
+		assert.Contains(t, out, "answered in binary ChatProto (v3 or v4)")
+	})
 
 	t.Run("SIGTERM tells TLS clients", func(t *testing.T) {
 		tc, err := certs.ClientTLS("127.0.0.1", cert, false)

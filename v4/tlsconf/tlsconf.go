@@ -99,8 +99,14 @@ func (h *Handshaker) handshake(ctx context.Context, conn net.Conn) *tls.Conn {
 // that nothing was checked. host is the name the client dialled.
 func About(conn net.Conn, host string, insecure, detail bool) []string {
 	tc, ok := conn.(*tls.Conn)
-	if !ok {
-		return nil
+	for !ok {
+		// Unwrap what wraps the TLS connection (v2's recorder).
+		u, wraps := conn.(interface{ NetConn() net.Conn })
+		if !wraps {
+			return nil
+		}
+		conn = u.NetConn()
+		tc, ok = conn.(*tls.Conn)
 	}
 	st := tc.ConnectionState()
 	lines := []string{fmt.Sprintf("TLS: %s, %s", tls.VersionName(st.Version), tls.CipherSuiteName(st.CipherSuite))}
