@@ -206,6 +206,21 @@ func LoadServer(certFile, keyFile string) (*Server, error) {
 	return s, nil
 }
 
+// ServerHelp is the --help paragraph of a TLS server on where its
+// certificate comes from.
+func ServerHelp() string {
+	place, err := DefaultDir()
+	if err != nil {
+		place = "the user's configuration folder (none here: give the files)"
+	}
+	return "The certificate and key: certfile and keyfile if given (a certfile alone\n" +
+		"takes the key beside it, ending in .key); else " + CertFileName + " and " + KeyFileName + " in\n" +
+		place + ", where the clients and make certs look too. If\n" +
+		"neither exists, the server makes a self-signed pair for localhost, 127.0.0.1\n" +
+		"and ::1 (the key with mode 0600). Its log says which certificate it uses,\n" +
+		"whether it made it, and the SHA-256 fingerprint the clients show."
+}
+
 // KeyBeside is the key file that goes with certFile when only the
 // certificate is named: the same path ending in .key (server.crt,
 // server.key).

@@ -65,7 +65,7 @@ func RunClient(opts ClientOptions) {
 		host = args[1]
 	}
 	if len(args) > 2 {
-		p, err := cli.Port(args[2])
+		p, err := cli.DialPort(args[2])
 		if err != nil {
 			cmd.Fatal(cli.ExitUsage, err)
 		}

@@ -34,6 +34,10 @@ type Stage struct {
 	Teacher       badinput.Teacher
 	ServerSummary string
 	ClientSummary string
+	// What the TLS variants (NAME-tls) say of themselves, if the stage
+	// has them.
+	TLSServerSummary string
+	TLSClientSummary string
 }
 
 // V2 is stage v2: JSON lines.
@@ -43,6 +47,10 @@ var V2 = Stage{
 	Teacher:       badinput.JSON,
 	ServerSummary: "ChatProto v2 server: JSON chat over TCP; bad input is answered, not punished.",
 	ClientSummary: "ChatProto v2 client: JSON chat that tells you what went wrong and what to do.",
+	TLSServerSummary: "ChatProto v2-tls server: v2's JSON chat inside TLS 1.2 or newer, to compare\n" +
+		"its bytes on the wire with v4's binary ChatProto over TLS.",
+	TLSClientSummary: "ChatProto v2-tls client: v2's JSON chat inside TLS 1.2 or newer; it checks\n" +
+		"the server's certificate and tells you what went wrong and what to do.",
 }
 
 // ServerConfig is v2's chat server: JSON lines, bad input answered and the
@@ -72,8 +80,9 @@ func (s Stage) ServerOptions(withTLS bool) app.ServerOptions {
 	}
 	if withTLS {
 		opts.Name, opts.Stage = opts.Name+"-tls", s.Name+"-tls"
-		opts.Summary = strings.TrimSuffix(s.ServerSummary, ".") + ", over TLS."
+		opts.Summary = s.TLSServerSummary
 		opts.MoreArgs, opts.MaxMoreArgs = "[certfile] [keyfile]", 2
+		opts.Details = []string{certs.ServerHelp()}
 		opts.Wrap = tlsjson.Wrap
 	}
 	return opts
@@ -85,7 +94,7 @@ func (s Stage) ClientOptions(withTLS bool) app.ClientOptions {
 	d := &diagnosis.Dialer{Stage: s.Name}
 	name, summary := "client-"+s.Name, s.ClientSummary
 	if withTLS {
-		name, summary = name+"-tls", strings.TrimSuffix(s.ClientSummary, ".")+", over TLS."
+		name, summary = name+"-tls", s.TLSClientSummary
 	}
 	return app.ClientOptions{
 		Name:    name,

@@ -13,6 +13,7 @@ import (
 	v2 "chatlab/chat-v2/stage"
 	v3 "chatlab/chat-v3/stage"
 	"chatlab/chat-v4/tlsconf"
+	"chatlab/shared/certs"
 	"chatlab/shared/server"
 )
 
@@ -32,6 +33,7 @@ func ServerConfig() chatserver.Config { return V4.ServerConfig() }
 func ServerOptions() app.ServerOptions {
 	opts := V4.ServerOptions(false)
 	opts.MoreArgs, opts.MaxMoreArgs = "[certfile] [keyfile]", 2
+	opts.Details = []string{certs.ServerHelp()}
 	opts.Handler = func(next server.Handler, args []string, log *slog.Logger) (server.Handler, error) {
 		var certFile, keyFile string
 		if len(args) > 0 {
