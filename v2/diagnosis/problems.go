@@ -115,6 +115,19 @@ type Problem struct {
 	Stage  string
 }
 
+// Fatal reports whether trying again cannot help: the server speaks
+// another protocol, or its certificate does not verify (a handshake that
+// never came may be a server still starting), or the name is refused.
+func (p Problem) Fatal() bool {
+	switch p.Class.Status {
+	case ExitWrongProtocol, ExitNameTaken, ExitNameInvalid:
+		return true
+	case ExitTLS:
+		return p.Class.Name != "TLS: no handshake"
+	}
+	return false
+}
+
 // Cause is what happened, in words.
 func (p Problem) Cause() string { return p.fill(p.Class.Cause) }
 
@@ -128,7 +141,8 @@ func (p Problem) fill(s string) string {
 // String is the message the client prints.
 func (p Problem) String() string {
 	s := p.Cause()
-	if p.Detail != "" {
+	if p.Detail != "" && !strings.Contains(s, p.Detail) {
+		// The detail, unless it only says the cause again.
 		s += " (" + p.Detail + ")"
 	}
 	return s + "\n  next step: " + p.Remedy()

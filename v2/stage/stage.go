@@ -132,6 +132,7 @@ func (s Stage) ClientOptions(withTLS bool) app.ClientOptions {
 				cfg.Dial = func(ctx context.Context) (net.Conn, error) { return d.Dial(ctx, addr) }
 				cfg.Validate = diagnosis.Validate
 				cfg.ExplainError = diagnosis.Explain
+				cfg.Fatal = func(err error) bool { return d.Diagnose(err, addr).Fatal() }
 				return nil
 			}
 		},
