@@ -102,6 +102,7 @@ func RunClient(opts ClientOptions) {
 	if term.IsTerminal() {
 		c, err := term.Open(term.Options{
 			Prompt:   "> ",
+			Indent:   chatclient.TextColumn,
 			Complete: func(line string, pos int) (string, []string, string) { return client.Complete(line, pos) },
 		})
 		if err != nil {

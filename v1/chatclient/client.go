@@ -572,7 +572,7 @@ func (c *Client) handleLine(conn net.Conn, line string) error {
 	}
 	if !strings.HasPrefix(line, "/") || strings.HasPrefix(line, "//") {
 		m := proto.Message{Kind: proto.KindRoomMsg, Text: strings.TrimPrefix(line, "/")}
-		if c.refused(&m) {
+		if c.refused(&m, line) {
 			return nil
 		}
 		return c.sendText(conn, &m)
@@ -595,7 +595,7 @@ func (c *Client) handleLine(conn net.Conn, line string) error {
 		return nil
 	}
 	m := cmd.Build(args)
-	if c.refused(&m) {
+	if c.refused(&m, line) {
 		return nil
 	}
 	switch m.Kind {
@@ -626,13 +626,20 @@ func (c *Client) sendJoin(conn net.Conn, m *proto.Message) error {
 	return nil
 }
 
-// refused reports whether Validate refuses m, showing why.
-func (c *Client) refused(m *proto.Message) bool {
+// refused reports whether Validate refuses m, typed as line, showing
+// why. If the input can take the line back (the line editor's Refill), it
+// does, for the user to fix and send again.
+func (c *Client) refused(m *proto.Message, line string) bool {
 	err := c.validate(m)
 	if err == nil {
 		return false
 	}
-	c.show("!!! "+err.(*InvalidError).Problem+"; nothing was sent", styleError)
+	msg := "!!! " + err.(*InvalidError).Problem + "; nothing was sent"
+	if r, ok := c.cfg.In.(interface{ Refill(string) }); ok {
+		r.Refill(line)
+		msg += " (the line is back below, to edit)"
+	}
+	c.show(msg, styleError)
 	return true
 }
 

@@ -1,11 +1,19 @@
 package chatclient_test
 
 import (
+	"context"
+	"errors"
+	"io"
+	"net"
+	"strings"
+	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"chatlab/chat-v1/chatclient"
+	"chatlab/chat-v1/jsonwire"
 	"chatlab/chat-v1/proto"
 	"chatlab/chat-v1/wiretest"
 )
@@ -42,4 +50,58 @@ func TestBlankLinesAndWrongArguments(t *testing.T) {
 	alice.typeLine("after")
 	assert.Equal(t, proto.Message{Kind: proto.KindRoomMsg, Room: "general", From: "alice", Text: "after"}, bob.Next(),
 		"nothing before the real text")
+}
+
+// refillReader is typed input that can take a line back, as the line
+// editor does.
+type refillReader struct {
+	io.Reader
+	mu      sync.Mutex
+	refills []string
+}
+
+func (r *refillReader) Refill(line string) {
+	r.mu.Lock()
+	r.refills = append(r.refills, line)
+	r.mu.Unlock()
+}
+
+// A line the client refuses goes back to the line editor, to be fixed,
+// with the reason shown.
+func TestARefusedLineGoesBackToTheEditor(t *testing.T) {
+	srv := startServer(t)
+	bob := srv.Login("bob")
+	long := strings.Repeat("x", 5000)
+	in := &refillReader{Reader: strings.NewReader(long + "\nshort\n")}
+	out := newScreen()
+	c := chatclient.New(chatclient.Config{
+		Username: "alice", Codec: jsonwire.Codec{}, Now: clock,
+		Dial: func(ctx context.Context) (net.Conn, error) { return net.Dial("tcp", srv.Addr) },
+		In:   in, Out: out,
+		Validate: func(m *proto.Message) error {
+			if len(m.Text) > 4096 {
+				return errors.New("the text is 5000 bytes, over the limit of 4096")
+			}
+			return nil
+		},
+	})
+	require.NoError(t, c.Run(t.Context()))
+	out.waitLine(t, "[12:01:05] !!! the text is 5000 bytes, over the limit of 4096; nothing was sent (the line is back below, to edit)")
+	assert.Equal(t, []string{long}, in.refills)
+	bob.Expect("alice's arrival", wiretest.System("alice joined general"))
+	assert.Equal(t, "short", bob.Next().Text, "nothing before the short line")
+}
+
+func TestTextColumn(t *testing.T) {
+	for line, col := range map[string]int{
+		"[12:01:05] [general] bob: hi":           26,
+		"[12:01:05] \x1b[2m[tech] al: hi\x1b[0m": 22,
+		"[12:01:05] [PM from bob] psst":          25,
+		"[12:01:05] *** 2 users in general":      15,
+		"[12:01:05] !!! unknown command":         15,
+		"[12:01:05] → LOGIN C→S, 15 bytes":       13,
+		"  /msg <user> <text>  send":             0,
+	} {
+		assert.Equal(t, col, chatclient.TextColumn(line), line)
+	}
 }

@@ -4,6 +4,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -88,6 +89,7 @@ func TestTLSStage(t *testing.T) {
 		out, status := bintest.Run(t, "", b.clientTLS, "--insecure", "bob", "localhost", srv.Port)
 		assert.Equal(t, 0, status, out)
 		assert.Contains(t, out, "warning: --insecure: the server's certificate is not checked")
+		assert.Equal(t, 1, strings.Count(out, "--insecure"), "the warning is shown once:\n%s", out)
 	})
 	t.Run("no certificate to trust", func(t *testing.T) {
 		out, status := bintest.Run(t, "", b.clientTLS, "--ca", filepath.Join(dir, "missing.crt"), "bob", "127.0.0.1", srv.Port)

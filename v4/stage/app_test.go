@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -60,6 +61,7 @@ func TestV4(t *testing.T) {
 		out, status := bintest.Run(t, "", client, "--insecure", "bob", "127.0.0.1", srv.Port)
 		require.Equal(t, 0, status, out)
 		assert.Contains(t, out, "warning: --insecure: the certificate was NOT checked")
+		assert.Equal(t, 1, strings.Count(out, "--insecure"), "the warning is shown once:\n%s", out)
 	})
 
 	other := filepath.Join(dir, "other.crt")
