@@ -53,8 +53,9 @@ func RunClient(opts ClientOptions) {
 		fmt.Sprintf("attempts to reconnect when the connection is lost, waiting %v, doubling up to %v (0: do not)",
 			chatclient.DefaultReconnectFirst, chatclient.DefaultReconnectMax))
 	cmd.Details = []string{fmt.Sprintf("The host defaults to 127.0.0.1 and the port to %d. Type /help once connected.\n"+
-		"Exit status: 0 after /quit or the end of input, 1 on a connection error,\n"+
-		"2 on a usage error, %d when the server refused the log-in.", proto.DefaultPort, ExitRefused)}
+		"Exit status: 0 after /quit or the end of input, 1 on a connection error (or\n"+
+		"a lost connection that could not be made again), 2 on a usage error, %d\n"+
+		"when the server refused the log-in.", proto.DefaultPort, ExitRefused)}
 	if opts.Details != nil {
 		cmd.Details = opts.Details
 	}
