@@ -130,6 +130,7 @@ type Client struct {
 	joining chan struct{} // closed when the reply to /join arrives
 	users   map[string]bool
 	rooms   map[string]bool
+	unsent  bool // a line typed while reconnecting was lost (input loop only)
 }
 
 // pendingText is a text sent and not yet acknowledged. The server answers
@@ -286,6 +287,7 @@ func (c *Client) session(ctx context.Context, in *lineReader, conn net.Conn, dec
 // /quit or the end of input while it waits return errQuit.
 func (c *Client) reconnect(ctx context.Context, in *lineReader, lost error) (net.Conn, proto.Decoder, error) {
 	b := c.cfg.Reconnect
+	c.unsent = false
 	c.mu.Lock()
 	name, room := c.name, c.room
 	unanswered := len(c.pending)
@@ -299,6 +301,9 @@ func (c *Client) reconnect(ctx context.Context, in *lineReader, lost error) (net
 		c.setPrompt("(reconnecting)> ")
 		c.show(fmt.Sprintf("*** connection lost — reconnecting in %s (attempt %d of %d)", roundWait(wait), attempt, b.Attempts), styleError)
 		if err := c.pause(ctx, in, wait); err != nil {
+			if errors.Is(err, errUnsent) {
+				return nil, nil, lost // the input ended with lines not sent
+			}
 			return nil, nil, err
 		}
 		conn, dec, err := c.dialAndLogin(ctx, name)
@@ -324,8 +329,14 @@ func (c *Client) reconnect(ctx context.Context, in *lineReader, lost error) (net
 	return nil, nil, lost
 }
 
+// errUnsent ends a re-connection when the input ends after lines that
+// could not be sent.
+var errUnsent = errors.New("the input ended with lines not sent")
+
 // pause waits d, or until the user quits. A line typed meanwhile is not
-// sent: there is no connection.
+// sent: there is no connection. The end of input quits, as it does when
+// connected, unless lines typed meanwhile were lost: then it is the lost
+// connection that ends the run (a script's exit status tells).
 func (c *Client) pause(ctx context.Context, in *lineReader, d time.Duration) error {
 	timer := time.NewTimer(d)
 	defer timer.Stop()
@@ -340,7 +351,11 @@ func (c *Client) pause(ctx context.Context, in *lineReader, d time.Duration) err
 				return errQuit
 			}
 			if strings.TrimSpace(line) != "" {
+				c.unsent = true
 				c.show("!!! not connected (reconnecting): nothing was sent", styleError)
+			}
+			if t.err != nil && c.unsent {
+				return errUnsent
 			}
 			if t.err != nil {
 				return errQuit

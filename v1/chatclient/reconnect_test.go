@@ -145,3 +145,16 @@ func countPrefix(lines []string, prefix string) int {
 	}
 	return n
 }
+
+// Input that ends while the client reconnects, after lines it could not
+// send, ends the run as the lost connection, not as a quit.
+func TestInputEndingWhileReconnecting(t *testing.T) {
+	srv, addr := serveOn(t, "127.0.0.1:0")
+	alice := startReconnecting(t, addr, &chatclient.Backoff{First: time.Hour, Max: time.Hour, Attempts: 3})
+	alice.screen.waitLine(t, "[12:01:05] *** logged in as alice, in room general. Type /help for commands.")
+	require.NoError(t, srv.Shutdown(t.Context()))
+	alice.screen.waitLine(t, "[12:01:05] *** connection lost — reconnecting in 1h0m0s (attempt 1 of 3)")
+	alice.typeLine("lost words")
+	require.NoError(t, alice.typing.Close())
+	assert.ErrorIs(t, alice.wait(), chatclient.ErrServerClosed)
+}
