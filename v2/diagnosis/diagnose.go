@@ -87,6 +87,15 @@ type recorder struct {
 	keep   int  // which of the Dialer's records the bytes go to
 	probe  bool // probe a silent server once
 	probed bool
+	last   byte // the last byte written
+}
+
+func (r *recorder) Write(p []byte) (int, error) {
+	n, err := r.Conn.Write(p)
+	if n > 0 {
+		r.last = p[n-1]
+	}
+	return n, err
 }
 
 // What a recorder keeps.
@@ -114,10 +123,11 @@ func (r *recorder) CloseWrite() error {
 // never comes, and the log-in times out in silence. So when the first
 // read of a plain connection times out with nothing received, the
 // recorder sends one newline and listens a moment more: a line server
-// then answers the line, and its answer names what it speaks.
+// then answers the line, and its answer names what it speaks. (After a
+// log-in that ended a line itself, a JSON one, there is nothing to add.)
 func (r *recorder) Read(p []byte) (int, error) {
 	n, err := r.Conn.Read(p)
-	if n == 0 && r.probe && !r.probed && isTimeout(err) && r.nothingYet() {
+	if n == 0 && r.probe && !r.probed && r.last != '\n' && isTimeout(err) && r.nothingYet() {
 		r.probed = true
 		r.Conn.SetDeadline(time.Now().Add(probeWait))
 		if _, werr := r.Conn.Write([]byte("\n")); werr == nil {

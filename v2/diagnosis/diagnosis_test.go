@@ -2,6 +2,8 @@ package diagnosis_test
 
 import (
 	"bufio"
+	"bytes"
+	"cmp"
 	"context"
 	"crypto/tls"
 	"io"
@@ -155,9 +157,9 @@ var scenarios = []scenario{
 	}},
 	{"a line server still waiting for the end of the log-in", "speaks JSON ChatProto", func(t *testing.T) (string, *diagnosis.Dialer, string) {
 		// As a JSON server does with a binary log-in: it answers only
-		// when a line ends, here the blank line the client adds.
+		// when a line ends, here with the newline the client adds after
+		// a time of silence.
 		return fakeServer(t, func(c net.Conn) {
-			bufio.NewReader(c).ReadString('\n')
 			c.Write([]byte(`{"type":"error_msg","code":"malformed","text":"the line is not a JSON object"}` + "\n"))
 		}), &diagnosis.Dialer{}, "alice"
 	}},
@@ -218,6 +220,24 @@ var scenarios = []scenario{
 	}},
 }
 
+// unterminated is JSON lines without the newline at the end of what
+// the client sends: a log-in, like a binary one, that does not end a line.
+type unterminated struct{ jsonwire.Codec }
+
+func (u unterminated) Append(dst []byte, m *proto.Message, dir proto.Dir) ([]byte, error) {
+	b, err := u.Codec.Append(dst, m, dir)
+	if dir == proto.ClientToServer {
+		b = bytes.TrimSuffix(b, []byte("\n"))
+	}
+	return b, err
+}
+
+// scenarioCodec is the client's codec in a scenario, where it is not
+// JSON lines.
+var scenarioCodec = map[string]proto.Codec{
+	"a line server still waiting for the end of the log-in": unterminated{},
+}
+
 func tlsServer13(t *testing.T) (string, string) {
 	dir := t.TempDir()
 	certFile, keyFile := filepath.Join(dir, "server.crt"), filepath.Join(dir, "server.key")
@@ -240,7 +260,7 @@ func TestEveryFailureIsDiagnosed(t *testing.T) {
 			t.Cleanup(func() { typing.Close() })
 			c := chatclient.New(chatclient.Config{
 				Username:  name,
-				Codec:     jsonwire.Codec{},
+				Codec:     cmp.Or[proto.Codec](scenarioCodec[sc.name], jsonwire.Codec{}),
 				Dial:      func(ctx context.Context) (net.Conn, error) { return d.Dial(ctx, addr) },
 				In:        typing,
 				Out:       io.Discard,
