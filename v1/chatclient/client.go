@@ -184,12 +184,15 @@ func (r *lineReader) next() <-chan typed {
 	if !r.started {
 		r.started = true
 		go func() {
+			var end error // once the input has ended, every ask gets it
 			for range r.ask {
-				line, err := r.in.ReadString('\n')
-				r.lines <- typed{line, err}
-				if err != nil {
-					return
+				if end != nil {
+					r.lines <- typed{err: end}
+					continue
 				}
+				line, err := r.in.ReadString('\n')
+				end = err
+				r.lines <- typed{line, err}
 			}
 		}()
 	}
@@ -208,6 +211,7 @@ func (r *lineReader) got() { r.asked = false }
 // or ctx ends. It returns nil when the user quit.
 func (c *Client) Run(ctx context.Context) error {
 	in := newLineReader(c.cfg.In)
+	defer close(in.ask) // the reader ends once its read, if any, returns
 	conn, dec, err := c.connect(ctx, in)
 	if errors.Is(err, errQuit) {
 		return nil // the end of input at the name prompt
