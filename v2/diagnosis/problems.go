@@ -59,7 +59,7 @@ var Classes = []Class{
 		"look at the server's terminal for what happened, restart it, then the client"},
 	{ExitWrongProtocol, "closed without answering",
 		"{addr} closed the connection without answering the log-in",
-		"it does not answer TLS either: check the port, and use the client of the stage the server runs"},
+		"it may speak another protocol (a plain client also tried TLS, in vain): check the port, and use the client of the stage the server runs"},
 	{ExitWrongProtocol, "speaks TLS",
 		"{addr} answered with TLS",
 		"it is a TLS server: use a TLS client (make client-v2-tls, make client-v4)"},
