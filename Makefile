@@ -10,9 +10,11 @@ NAME        ?=
 FLAGS       ?=
 FUZZTIME    ?= 30s
 
-# TLS stages use this certificate and key; the server makes them if missing.
-CERT        ?= $(BIN)/server.crt
-KEY         ?= $(BIN)/server.key
+# TLS stages: CERT= and KEY= name a certificate and key; without them the
+# servers, clients and certgen share one default place (shared/certs:
+# ~/.config/chatlab/ on Linux), where the server makes a pair if missing.
+CERT        ?=
+KEY         ?=
 
 # Every stage with a server and a client; the folder its cmd/ lives in (or
 # the packages of its binaries); what make passes besides NAME/HOST/PORT.
@@ -23,10 +25,10 @@ DIR_v3      := v3
 DIR_v4      := v4
 SERVER_PKG_v2-tls  := v2/cmd/server-tls
 CLIENT_PKG_v2-tls  := v2/cmd/client-tls
-SERVER_ARGS_v2-tls  = $(or $(PORT),5555) $(CERT) $(KEY)
-CLIENT_FLAGS_v2-tls = --ca $(CERT)
-SERVER_ARGS_v4      = $(or $(PORT),5555) $(CERT) $(KEY)
-CLIENT_FLAGS_v4     = --ca $(CERT)
+SERVER_ARGS_v2-tls  = $(or $(PORT),5555) $(CERT) $(if $(CERT),$(KEY))
+CLIENT_FLAGS_v2-tls = $(if $(CERT),--ca $(CERT))
+SERVER_ARGS_v4      = $(or $(PORT),5555) $(CERT) $(if $(CERT),$(KEY))
+CLIENT_FLAGS_v4     = $(if $(CERT),--ca $(CERT))
 
 # ClassChat: task 2 is a client only; task 3's client is task 1's line client.
 CLASSCHAT   := task1 task2 task3 task4 bonus1 bonus2 bonus3
@@ -88,7 +90,8 @@ help: ## list the targets
 	@echo "Build and check:"
 	@echo "  make build                                 build every stage's binaries into $(BIN)/"
 	@echo "  make certs                                 make a new self-signed certificate for the TLS stages"
-	@echo "                                             ($(CERT) and $(KEY); the TLS servers make one if missing)"
+	@echo "                                             (in ~/.config/chatlab/, or CERT=file KEY=file; the TLS servers"
+	@echo "                                             make one there if missing)"
 	@echo "  make test                                  gofmt check, go vet, binaries build and answer --help,"
 	@echo "                                             go test -race in every module"
 	@echo "  make test-MODULE                           the tests of one module: $(MODULE_NAMES)"
@@ -131,7 +134,7 @@ build: $(addprefix $(BIN)/server-,$(SERVERS)) $(addprefix $(BIN)/client-,$(CLIEN
 # A new self-signed certificate and key for the TLS stages (restart the
 # server to use them).
 certs:
-	$(GO) run ./shared/certs/cmd/certgen -cert $(CERT) -key $(KEY)
+	$(GO) run ./shared/certs/cmd/certgen $(if $(CERT),-cert $(CERT)) $(if $(KEY),-key $(KEY))
 
 # ---- the lab kit -------------------------------------------------------------
 # Everything the lab kit writes goes under $(LAB).

@@ -17,6 +17,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"log/slog"
 	"math/big"
 	"net"
 	"os"
@@ -25,13 +26,47 @@ import (
 	"time"
 )
 
-// Defaults of the self-signed certificate.
+// Defaults of the self-signed certificate. Its files are named
+// CertFileName and KeyFileName, in DefaultDir unless a path is given.
 const (
-	DefaultCertFile = "server.crt"
-	DefaultKeyFile  = "server.key"
-	Validity        = 365 * 24 * time.Hour
-	Organization    = "ChatLab"
+	CertFileName = "server.crt"
+	KeyFileName  = "server.key"
+	Validity     = 365 * 24 * time.Hour
+	Organization = "ChatLab"
+	// DirName is the folder of the user's configuration directory that
+	// holds the default pair.
+	DirName = "chatlab"
 )
+
+// DefaultDir is where the TLS servers, their clients and certgen keep the
+// certificate and key when no path is given: the user's configuration
+// directory (os.UserConfigDir: $XDG_CONFIG_HOME or ~/.config on Linux,
+// ~/Library/Application Support on macOS) joined with "chatlab". One
+// place, whatever folder a binary is started from, and outside the
+// repository, so that no key lands in it.
+func DefaultDir() (string, error) {
+	dir, err := os.UserConfigDir()
+	if err != nil {
+		return "", fmt.Errorf("no default place for the certificate (%w): give its path", err)
+	}
+	return filepath.Join(dir, DirName), nil
+}
+
+// DefaultPaths are the default certificate and key files, in DefaultDir.
+func DefaultPaths() (certFile, keyFile string, err error) {
+	dir, err := DefaultDir()
+	if err != nil {
+		return "", "", err
+	}
+	return filepath.Join(dir, CertFileName), filepath.Join(dir, KeyFileName), nil
+}
+
+// DefaultCertFile is the default certificate's path, or "" if the
+// system has no configuration directory; for --help texts.
+func DefaultCertFile() string {
+	cert, _, _ := DefaultPaths()
+	return cert
+}
 
 // Hosts are the names and addresses the generated certificate is valid for.
 var Hosts = []string{"localhost", "127.0.0.1", "::1"}
@@ -81,7 +116,8 @@ func GenerateWindow(certFile, keyFile string, notBefore, notAfter time.Time) err
 		return fmt.Errorf("encode key: %w", err)
 	}
 	for _, f := range []string{certFile, keyFile} {
-		if err := os.MkdirAll(filepath.Dir(f), 0o755); err != nil {
+		// The folder holds a private key: only its owner may list it.
+		if err := os.MkdirAll(filepath.Dir(f), 0o700); err != nil {
 			return err
 		}
 	}
@@ -135,6 +171,94 @@ func LoadOrCreate(certFile, keyFile string) (cert tls.Certificate, created bool,
 	return cert, created, nil
 }
 
+// Server is a TLS server's certificate, loaded by LoadServer, with where
+// it is and where it came from.
+type Server struct {
+	Cert              tls.Certificate
+	CertFile, KeyFile string // absolute paths
+	Created           bool   // made now, because neither file existed
+	Default           bool   // the default place, not paths given
+}
+
+// LoadServer loads a TLS server's certificate and key, making a
+// self-signed pair if neither file exists. Empty paths mean the default
+// ones (DefaultPaths); a key path alone is refused.
+func LoadServer(certFile, keyFile string) (*Server, error) {
+	s := &Server{}
+	switch {
+	case certFile == "" && keyFile == "":
+		var err error
+		if certFile, keyFile, err = DefaultPaths(); err != nil {
+			return nil, err
+		}
+		s.Default = true
+	case keyFile == "":
+		keyFile = KeyBeside(certFile)
+	case certFile == "":
+		return nil, errors.New("a key file without its certificate: give the certificate's path first")
+	}
+	s.CertFile, s.KeyFile = abs(certFile), abs(keyFile)
+	var err error
+	s.Cert, s.Created, err = LoadOrCreate(s.CertFile, s.KeyFile)
+	if err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// ServerHelp is the --help paragraph of a TLS server on where its
+// certificate comes from.
+func ServerHelp() string {
+	place, err := DefaultDir()
+	if err != nil {
+		place = "the user's configuration folder (none here: give the files)"
+	}
+	return "The certificate and key: certfile and keyfile if given (a certfile alone\n" +
+		"takes the key beside it, ending in .key); else " + CertFileName + " and " + KeyFileName + " in\n" +
+		place + ", where the clients and make certs look too. If\n" +
+		"neither exists, the server makes a self-signed pair for localhost, 127.0.0.1\n" +
+		"and ::1 (the key with mode 0600). Its log says which certificate it uses,\n" +
+		"whether it made it, and the SHA-256 fingerprint the clients show."
+}
+
+// KeyBeside is the key file that goes with certFile when only the
+// certificate is named: the same path ending in .key (server.crt,
+// server.key).
+func KeyBeside(certFile string) string {
+	return strings.TrimSuffix(certFile, filepath.Ext(certFile)) + ".key"
+}
+
+// Log says, for a server's log, where its certificate is and where it
+// came from: two lines when it was made now, one when it was found.
+func (s *Server) Log(log *slog.Logger) {
+	from := "the paths given"
+	if s.Default {
+		from = "the default place"
+	}
+	if s.Created {
+		log.Info("made a new self-signed certificate for "+strings.Join(Hosts, ", ")+" at "+s.CertFile,
+			"key", s.KeyFile, "in", from)
+		log.Info("clients trust it with --ca " + s.CertFile + defaultNote(s.Default))
+	} else {
+		log.Info("using certificate "+s.CertFile, "key", s.KeyFile, "from", from)
+	}
+	log.Info("TLS certificate", "sha256", Fingerprint(s.Cert.Certificate[0]))
+}
+
+func defaultNote(isDefault bool) string {
+	if isDefault {
+		return " (the default: clients on this machine need no flag)"
+	}
+	return ""
+}
+
+func abs(path string) string {
+	if a, err := filepath.Abs(path); err == nil {
+		return a
+	}
+	return path
+}
+
 // Fingerprint is the SHA-256 of a certificate's DER bytes, as colon
 // separated hex pairs (as browsers and openssl show it).
 func Fingerprint(der []byte) string {
@@ -163,15 +287,30 @@ func Pool(file string) (*x509.CertPool, error) {
 const MinTLSVersion = tls.VersionTLS12
 
 // ClientTLS is a client's TLS configuration for host: it trusts the
-// certificates in caFile and checks the host name; with insecure it checks
-// nothing (for tests only).
+// certificates in caFile (the default certificate if "") and checks the
+// host name; with insecure it checks nothing (for tests only).
 func ClientTLS(host, caFile string, insecure bool) (*tls.Config, error) {
 	if insecure {
 		return &tls.Config{InsecureSkipVerify: true, MinVersion: MinTLSVersion}, nil
 	}
+	given := caFile != ""
+	if !given {
+		var err error
+		if caFile, _, err = DefaultPaths(); err != nil {
+			return nil, fmt.Errorf("%w (--ca FILE), or give --insecure", err)
+		}
+	}
 	pool, err := Pool(caFile)
-	if err != nil {
-		return nil, fmt.Errorf("--ca: %w (start the TLS server once to generate it, or give --insecure)", err)
+	switch {
+	case errors.Is(err, fs.ErrNotExist) && !given:
+		return nil, fmt.Errorf("no CA certificate at %s, the default place: start the TLS server on this machine once "+
+			"(make server-v4 or make server-v2-tls) to make it there, or give the server's certificate with --ca FILE, "+
+			"or (for a test only) --insecure", caFile)
+	case errors.Is(err, fs.ErrNotExist):
+		return nil, fmt.Errorf("--ca %s: no such file: give the server's certificate (the TLS server logs its path), "+
+			"or leave out --ca to use %s, or (for a test only) --insecure", caFile, DefaultCertFile())
+	case err != nil:
+		return nil, fmt.Errorf("--ca %s: %w", caFile, err)
 	}
 	return &tls.Config{RootCAs: pool, ServerName: host, MinVersion: MinTLSVersion}, nil
 }

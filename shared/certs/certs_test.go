@@ -88,3 +88,36 @@ func TestPoolRejectsGarbage(t *testing.T) {
 	_, err := Pool(f)
 	assert.ErrorContains(t, err, "holds no PEM certificate")
 }
+
+func TestLoadServerDefaultPlace(t *testing.T) {
+	config := t.TempDir()
+	t.Setenv("XDG_CONFIG_HOME", config)
+	t.Setenv("HOME", config)
+	place, err := DefaultDir()
+	require.NoError(t, err)
+
+	_, err = ClientTLS("127.0.0.1", "", false)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "no CA certificate at "+filepath.Join(place, CertFileName)+", the default place")
+
+	s, err := LoadServer("", "")
+	require.NoError(t, err)
+	assert.True(t, s.Created)
+	assert.True(t, s.Default)
+	assert.Equal(t, filepath.Join(place, CertFileName), s.CertFile)
+	assert.Equal(t, filepath.Join(place, KeyFileName), s.KeyFile)
+	info, err := os.Stat(place)
+	require.NoError(t, err)
+	assert.Equal(t, os.FileMode(0o700), info.Mode().Perm())
+
+	again, err := LoadServer("", "")
+	require.NoError(t, err)
+	assert.False(t, again.Created, "found, not made again")
+	_, err = ClientTLS("127.0.0.1", "", false)
+	assert.NoError(t, err, "the client finds the server's certificate with no flag")
+
+	only, err := LoadServer(filepath.Join(config, "mine.crt"), "")
+	require.NoError(t, err)
+	assert.Equal(t, filepath.Join(config, "mine.key"), only.KeyFile, "the key goes beside the certificate")
+	assert.False(t, only.Default)
+}

@@ -23,13 +23,16 @@ const (
 
 // Command describes a binary for its --help text.
 type Command struct {
-	Name     string   // e.g. "server-v1"
-	Args     string   // e.g. "[port]"
-	Summary  string   // one line on what it does
-	Details  []string // further paragraphs, printed after the flags
-	MinArgs  int      // positional arguments required
-	MaxArgs  int      // positional arguments allowed
-	FlagSet  *flag.FlagSet
+	Name    string   // e.g. "server-v1"
+	Args    string   // e.g. "[port]"
+	Summary string   // one line on what it does
+	Details []string // further paragraphs, printed after the flags
+	MinArgs int      // positional arguments required
+	MaxArgs int      // positional arguments allowed
+	FlagSet *flag.FlagSet
+	// Hidden names flags that work but --help does not list (internal
+	// ones, such as the profiler's a tool passes).
+	Hidden   []string
 	Stdout   io.Writer // nil: os.Stdout
 	Stderr   io.Writer // nil: os.Stderr
 	ExitFunc func(int) // nil: os.Exit
@@ -44,8 +47,15 @@ func NewCommand(name, args, summary string, minArgs, maxArgs int) *Command {
 
 // Usage writes the --help text to w.
 func (c *Command) Usage(w io.Writer) {
+	shown := flag.NewFlagSet(c.Name, flag.ContinueOnError)
 	hasFlags := false
-	c.FlagSet.VisitAll(func(*flag.Flag) { hasFlags = true })
+	c.FlagSet.VisitAll(func(f *flag.Flag) {
+		if !slices.Contains(c.Hidden, f.Name) {
+			shown.Var(f.Value, f.Name, f.Usage)
+			shown.Lookup(f.Name).DefValue = f.DefValue
+			hasFlags = true
+		}
+	})
 	usage := c.Name
 	if hasFlags { // the usage line promises flags only if there are some
 		usage += " [flags]"
@@ -56,9 +66,8 @@ func (c *Command) Usage(w io.Writer) {
 	fmt.Fprintf(w, "%s\n\nUsage:\n  %s\n", c.Summary, usage)
 	if hasFlags {
 		fmt.Fprintf(w, "\nFlags:\n")
-		c.FlagSet.SetOutput(w)
-		c.FlagSet.PrintDefaults()
-		c.FlagSet.SetOutput(io.Discard)
+		shown.SetOutput(w)
+		shown.PrintDefaults()
 	}
 	for _, d := range c.Details {
 		fmt.Fprintf(w, "\n%s\n", d)
@@ -136,11 +145,22 @@ func (c *Command) Fatal(code int, err error) {
 	c.exit(code)
 }
 
-// Port parses a TCP port number, 0 to 65535 (0 asks for any free port).
+// Port parses the port a server listens on, 0 to 65535; 0 asks the system
+// for any free port (the server prints the one it got).
 func Port(s string) (int, error) {
 	n, err := strconv.Atoi(s)
 	if err != nil || n < 0 || n > 65535 {
-		return 0, fmt.Errorf("port %q is not a number from 0 to 65535", s)
+		return 0, fmt.Errorf("port %q is not a number from 0 to 65535 (0: any free port)", s)
+	}
+	return n, nil
+}
+
+// DialPort parses the port a client connects to: 1 to 65535 (nothing
+// listens on port 0).
+func DialPort(s string) (int, error) {
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 1 || n > 65535 {
+		return 0, fmt.Errorf("port %q is not a number from 1 to 65535", s)
 	}
 	return n, nil
 }

@@ -83,3 +83,26 @@ func TestUsageLineIsTrue(t *testing.T) {
 	assert.NotContains(t, out.String(), "[flags]")
 	assert.NotContains(t, out.String(), "Flags:")
 }
+
+func TestDialPort(t *testing.T) {
+	for _, ok := range []string{"1", "5555", "65535"} {
+		_, err := DialPort(ok)
+		assert.NoError(t, err, ok)
+	}
+	for _, bad := range []string{"0", "", "-1", "65536", "http"} {
+		_, err := DialPort(bad)
+		assert.EqualError(t, err, `port "`+bad+`" is not a number from 1 to 65535`)
+	}
+}
+
+// A hidden flag works, and --help does not list it.
+func TestHiddenFlag(t *testing.T) {
+	c, _, out, _ := newTestCommand()
+	profile := c.FlagSet.String("cpuprofile", "", "internal")
+	c.Hidden = []string{"cpuprofile"}
+	exitCode(func() { c.Parse([]string{"-cpuprofile", "x.prof"}) })
+	assert.Equal(t, "x.prof", *profile)
+	exitCode(func() { c.Parse([]string{"--help"}) })
+	assert.Contains(t, out.String(), "-v\tlog debug lines")
+	assert.NotContains(t, out.String(), "cpuprofile")
+}

@@ -30,6 +30,19 @@ func New(w io.Writer, verbose bool) *slog.Logger {
 	return slog.New(NewHandler(w, level))
 }
 
+// NewLevels returns a server's logger: Info, with Debug if verbose (-v),
+// and the trace records (LevelTrace) if trace (--trace). The two are
+// independent: tracing the wire does not turn on the debug lines.
+func NewLevels(w io.Writer, verbose, trace bool) *slog.Logger {
+	level := slog.LevelInfo
+	if verbose {
+		level = slog.LevelDebug
+	}
+	h := NewHandler(w, level)
+	h.trace = trace
+	return slog.New(h)
+}
+
 // NewAt returns a logger writing to w at the given level.
 func NewAt(w io.Writer, level slog.Level) *slog.Logger {
 	return slog.New(NewHandler(w, level))
@@ -45,6 +58,7 @@ func levelName(l slog.Level) string {
 // Handler is a slog.Handler that writes "[LEVEL] message key=value ..." lines.
 type Handler struct {
 	level  slog.Leveler
+	trace  bool   // LevelTrace records too, whatever the level
 	prefix string // pre-formatted attributes from WithAttrs
 	group  string // key prefix from WithGroup
 	mu     *sync.Mutex
@@ -58,7 +72,7 @@ func NewHandler(w io.Writer, level slog.Leveler) *Handler {
 
 // Enabled reports whether level is logged.
 func (h *Handler) Enabled(_ context.Context, level slog.Level) bool {
-	return level >= h.level.Level()
+	return level >= h.level.Level() || (h.trace && level == LevelTrace)
 }
 
 // Handle writes one record.

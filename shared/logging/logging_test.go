@@ -2,8 +2,10 @@ package logging
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"log/slog"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -28,4 +30,24 @@ func TestVerboseShowsDebug(t *testing.T) {
 	New(&buf, true).Debug("frame", "bytes", 12)
 	assert.Equal(t, "[DEBUG] frame bytes=12\n", buf.String())
 	assert.True(t, NewHandler(&buf, slog.LevelDebug).Enabled(t.Context(), slog.LevelDebug))
+}
+
+// --trace and -v are independent: tracing does not turn on debug lines.
+func TestNewLevels(t *testing.T) {
+	for _, tt := range []struct {
+		verbose, trace bool
+		want           string
+	}{
+		{false, false, "[INFO] info\n"},
+		{true, false, "[DEBUG] debug\n[INFO] info\n"},
+		{false, true, "[TRACE] trace\n[INFO] info\n"},
+		{true, true, "[TRACE] trace\n[DEBUG] debug\n[INFO] info\n"},
+	} {
+		var b strings.Builder
+		log := NewLevels(&b, tt.verbose, tt.trace)
+		log.Log(context.Background(), LevelTrace, "trace")
+		log.Debug("debug")
+		log.Info("info")
+		assert.Equal(t, tt.want, b.String(), "verbose %v, trace %v", tt.verbose, tt.trace)
+	}
 }

@@ -45,6 +45,12 @@ type Options struct {
 	// HistoryLimit is the number of lines kept in history; 0 (or less)
 	// means DefaultHistoryLimit, which is also the maximum.
 	HistoryLimit int
+
+	// Indent, if set, gives the column where a written line's text
+	// starts (after its time stamp and nick, say): a line too long for
+	// the screen goes on in rows indented to it. Nil starts them at the
+	// first column.
+	Indent func(line string) int
 }
 
 // Console is an interactive line editor pinned to the bottom row; text
@@ -55,6 +61,7 @@ type Console struct {
 	orig         liner.ModeApplier // the terminal mode before Open
 	out          io.Writer         // os.Stdout, where liner prints too
 	historyLimit int
+	indent       func(string) int
 
 	readMu  sync.Mutex // serializes Read; guards the fields below
 	pending []byte     // the rest of the last line, not yet returned by Read
@@ -65,6 +72,7 @@ type Console struct {
 	prompt    string
 	prompting bool     // liner's Prompt is running (or about to)
 	recent    []string // the last lines written, to repaint after a resize
+	refill    string   // the text the next prompt starts with (Refill)
 	closed    bool
 
 	resize chan os.Signal // SIGWINCH
@@ -107,6 +115,7 @@ func Open(opts Options) (*Console, error) {
 		orig:         orig,
 		out:          os.Stdout,
 		historyLimit: limit,
+		indent:       opts.Indent,
 		lay:          currentLayout(),
 		prompt:       opts.Prompt,
 		resize:       make(chan os.Signal, 1),
@@ -154,14 +163,20 @@ func (c *Console) readLine() (string, error) {
 	// Re-pinning at every prompt also repairs the layout after Ctrl-L or
 	// after anything else that printed to the terminal directly.
 	err := c.write(c.lay.prepare(nil))
-	prompt := c.prompt
+	prompt, refill := c.prompt, c.refill
+	c.refill = ""
 	c.prompting = err == nil
 	c.mu.Unlock()
 	if err != nil {
 		return "", fmt.Errorf("term: read: %w", err)
 	}
 
-	line, err := c.ln.Prompt(prompt)
+	var line string
+	if refill != "" {
+		line, err = c.ln.PromptWithSuggestion(prompt, refill, -1)
+	} else {
+		line, err = c.ln.Prompt(prompt)
+	}
 
 	c.mu.Lock()
 	c.prompting = false
@@ -222,7 +237,7 @@ func (c *Console) Write(p []byte) (int, error) {
 	if len(lines) == 0 {
 		return 0, nil
 	}
-	if err := c.write(c.lay.print(nil, lines)); err != nil {
+	if err := c.write(c.lay.print(nil, c.wrap(lines))); err != nil {
 		return 0, fmt.Errorf("term: write: %w", err)
 	}
 	c.keep(lines)
@@ -230,6 +245,29 @@ func (c *Console) Write(p []byte) (int, error) {
 		redrawPrompt() // the text replaced liner's line
 	}
 	return len(p), nil
+}
+
+// wrap splits lines into the screen's rows (see wrap). Called with mu
+// held.
+func (c *Console) wrap(lines []string) []string {
+	var rows []string
+	for _, line := range lines {
+		indent := 0
+		if c.indent != nil {
+			indent = c.indent(line)
+		}
+		rows = append(rows, wrap(line, c.lay.cols, indent)...)
+	}
+	return rows
+}
+
+// Refill puts text on the next prompt, the cursor at its end, for the
+// user to edit and send again: a program gives back a line it refused
+// (too long, say) rather than lose what was typed.
+func (c *Console) Refill(text string) {
+	c.mu.Lock()
+	c.refill = text
+	c.mu.Unlock()
 }
 
 // keep remembers the most recent lines for repaint. Called with mu held.
@@ -299,7 +337,7 @@ func (c *Console) resized() {
 		return
 	}
 	c.lay = lay
-	_ = c.write(lay.repaint(nil, c.recent)) // a failing terminal shows up in Read and Write
+	_ = c.write(lay.repaint(nil, c.wrap(c.recent))) // a failing terminal shows up in Read and Write
 	redraw := c.prompting
 	c.mu.Unlock()
 	if redraw {

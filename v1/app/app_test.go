@@ -2,6 +2,8 @@ package app_test
 
 import (
 	"net"
+	"regexp"
+	"strings"
 	"syscall"
 	"testing"
 
@@ -82,7 +84,9 @@ func TestExitStatuses(t *testing.T) {
 		{"client help", client, []string{"--help"}, 0, "Usage:\n  client-v1 [flags] <username> [host] [port]"},
 		{"server help", server, []string{"-h"}, 0, "Usage:\n  server-v1 [flags] [port]"},
 		{"client without a name", client, nil, 2, "missing arguments"},
-		{"client with a bad port", client, []string{"alice", "127.0.0.1", "99999"}, 2, `port "99999" is not a number from 0 to 65535`},
+		{"client with a bad port", client, []string{"alice", "127.0.0.1", "99999"}, 2, `port "99999" is not a number from 1 to 65535`},
+		{"client with port 0", client, []string{"alice", "127.0.0.1", "0"}, 2, `port "0" is not a number from 1 to 65535`},
+		{"server with a port too large", server, []string{"65536"}, 2, `port "65536" is not a number from 0 to 65535 (0: any free port)`},
 		{"server with a bad port", server, []string{"http"}, 2, `port "http" is not a number`},
 		{"server on a port in use", server, []string{srv.Port}, 1, "already in use"},
 		{"client refused", client, []string{"ALICE", "127.0.0.1", srv.Port}, 3, "name_taken"},
@@ -95,4 +99,24 @@ func TestExitStatuses(t *testing.T) {
 			assert.Contains(t, out, tt.output)
 		})
 	}
+}
+
+// --host chooses the address; --trace shows the wire and not the debug
+// lines; --help does not list the internal -cpuprofile.
+func TestServerFlags(t *testing.T) {
+	server, client := binaries(t)
+	srv := bintest.StartMatching(t, regexp.MustCompile(`^\[INFO\] Server started on 127\.0\.0\.1:(\d+)$`),
+		server, "--host", "127.0.0.1", "--trace", "0")
+	out, status := bintest.Run(t, "hi\n", client, "alice", "127.0.0.1", srv.Port)
+	require.Equal(t, 0, status, out)
+	lines := srv.LinesUntil(t, func(l string) bool { return strings.Contains(l, "alice left") || strings.Contains(l, "disconnect") })
+	log := strings.Join(lines, "\n")
+	assert.Contains(t, log, "[TRACE] ← ")
+	assert.Contains(t, log, "(0 recipients)")
+	assert.NotContains(t, log, "[DEBUG]", "--trace is not -v")
+
+	help, status := bintest.Run(t, "", server, "--help")
+	require.Equal(t, 0, status)
+	assert.Contains(t, help, "-host string")
+	assert.NotContains(t, help, "cpuprofile")
 }

@@ -49,9 +49,13 @@ func RunClient(opts ClientOptions) {
 	cmd := cli.NewCommand(opts.Name, "<username> [host] [port]", opts.Summary, 1, 3)
 	noColor := cmd.FlagSet.Bool("no-color", false, "do not colour private messages, notices and errors")
 	trace := cmd.FlagSet.Bool("trace", false, "show every message sent and received as it travels (JSON: the line; binary: fields and hex)")
+	reconnect := cmd.FlagSet.Int("reconnect", chatclient.DefaultReconnectAttempts,
+		fmt.Sprintf("attempts to reconnect when the connection is lost, waiting %v, doubling up to %v (0: do not)",
+			chatclient.DefaultReconnectFirst, chatclient.DefaultReconnectMax))
 	cmd.Details = []string{fmt.Sprintf("The host defaults to 127.0.0.1 and the port to %d. Type /help once connected.\n"+
-		"Exit status: 0 after /quit or the end of input, 1 on a connection error,\n"+
-		"2 on a usage error, %d when the server refused the log-in.", proto.DefaultPort, ExitRefused)}
+		"Exit status: 0 after /quit or the end of input, 1 on a connection error (or\n"+
+		"a lost connection that could not be made again), 2 on a usage error, %d\n"+
+		"when the server refused the log-in.", proto.DefaultPort, ExitRefused)}
 	if opts.Details != nil {
 		cmd.Details = opts.Details
 	}
@@ -65,13 +69,16 @@ func RunClient(opts ClientOptions) {
 		host = args[1]
 	}
 	if len(args) > 2 {
-		p, err := cli.Port(args[2])
+		p, err := cli.DialPort(args[2])
 		if err != nil {
 			cmd.Fatal(cli.ExitUsage, err)
 		}
 		port = p
 	}
 	addr := net.JoinHostPort(host, strconv.Itoa(port))
+	if *reconnect < 0 {
+		cmd.Fatal(cli.ExitUsage, errors.New("--reconnect must be 0 or more"))
+	}
 
 	cfg := chatclient.Config{
 		Username: args[0],
@@ -83,6 +90,9 @@ func RunClient(opts ClientOptions) {
 		Out:   os.Stdout,
 		Trace: *trace,
 	}
+	if *reconnect > 0 {
+		cfg.Reconnect = chatclient.DefaultBackoff(*reconnect)
+	}
 	if finish != nil {
 		if err := finish(&cfg, host, port); err != nil {
 			cmd.Fatal(cli.ExitUsage, err)
@@ -93,6 +103,7 @@ func RunClient(opts ClientOptions) {
 	if term.IsTerminal() {
 		c, err := term.Open(term.Options{
 			Prompt:   "> ",
+			Indent:   chatclient.TextColumn,
 			Complete: func(line string, pos int) (string, []string, string) { return client.Complete(line, pos) },
 		})
 		if err != nil {

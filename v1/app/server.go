@@ -36,6 +36,9 @@ type ServerOptions struct {
 	// --help ("[certfile] [keyfile]"); MaxMoreArgs is how many there may be.
 	MoreArgs    string
 	MaxMoreArgs int
+	// Details are --help paragraphs after the server's own (where a TLS
+	// server's certificate comes from).
+	Details []string
 	// Wrap, if set, wraps the TCP listener (in TLS, say), given the
 	// positional arguments after the port.
 	Wrap func(l net.Listener, args []string, log *slog.Logger) (net.Listener, error)
@@ -45,17 +48,26 @@ type ServerOptions struct {
 	Handler func(next server.Handler, args []string, log *slog.Logger) (server.Handler, error)
 }
 
-// RunServer is a server binary's main: `server [port]`. It binds
-// 0.0.0.0, logs the two start-up lines of docs/protocol.md §4, serves until SIGINT or
-// SIGTERM, then tells every client and exits 0.
+// DefaultHost is the address the servers listen on unless --host says
+// otherwise: every interface, as docs/protocol.md §4 has it.
+const DefaultHost = "0.0.0.0"
+
+// RunServer is a server binary's main: `server [--host ADDR] [port]`. It
+// binds --host (every interface by default), logs the two start-up lines
+// of docs/protocol.md §4, serves until SIGINT or SIGTERM, then tells every client and
+// exits 0.
 func RunServer(opts ServerOptions) {
 	cmd := cli.NewCommand(opts.Name, strings.TrimSpace("[port] "+opts.MoreArgs), opts.Summary, 0, 1+opts.MaxMoreArgs)
+	host := cmd.FlagSet.String("host", DefaultHost, "address to listen on (127.0.0.1: this machine only)")
 	verbose := cmd.FlagSet.Bool("v", false, "log debug lines too (every message received)")
-	trace := cmd.FlagSet.Bool("trace", false, "print every message received and sent as it travels (JSON: the line; binary: fields and hex)")
+	trace := cmd.FlagSet.Bool("trace", false, "print every message received and sent as it travels (JSON: the line; binary: fields and hex); -v adds the debug lines")
 	maxUsers := cmd.FlagSet.Int("max-users", chatserver.DefaultMaxUsers, "users online at most before log-ins are refused (server_full)")
-	cpuProfile := cmd.FlagSet.String("cpuprofile", "", "write a CPU profile of the whole run to this file, for go tool pprof (make bench -profile uses it)")
-	cmd.Details = []string{fmt.Sprintf("The port defaults to %d. Stop the server with Ctrl-C: every client is told\n"+
-		"\"%s\" before its connection closes.", proto.DefaultPort, proto.ShutdownMessage)}
+	// Internal: the load generator (make bench -profile) passes it.
+	cpuProfile := cmd.FlagSet.String("cpuprofile", "", "write a CPU profile of the whole run to this file, for go tool pprof")
+	cmd.Hidden = []string{"cpuprofile"}
+	cmd.Details = append([]string{fmt.Sprintf("The port defaults to %d; 0 takes any free port (the start-up line shows it).\n"+
+		"Stop the server with Ctrl-C: every client is told \"%s\"\n"+
+		"before its connection closes.", proto.DefaultPort, proto.ShutdownMessage)}, opts.Details...)
 	args := cmd.Parse(os.Args[1:])
 	port := proto.DefaultPort
 	if len(args) >= 1 {
@@ -68,14 +80,7 @@ func RunServer(opts ServerOptions) {
 	if *maxUsers < 1 {
 		cmd.Fatal(cli.ExitUsage, errors.New("-max-users must be at least 1"))
 	}
-	level := slog.LevelInfo
-	switch {
-	case *trace:
-		level = logging.LevelTrace
-	case *verbose:
-		level = slog.LevelDebug
-	}
-	logger := logging.NewAt(os.Stdout, level)
+	logger := logging.NewLevels(os.Stdout, *verbose, *trace)
 	cfg := opts.Config
 	cfg.Logger = logger
 	cfg.Trace = *trace
@@ -84,7 +89,7 @@ func RunServer(opts ServerOptions) {
 	if len(args) > 1 {
 		more = args[1:]
 	}
-	l, err := net.Listen("tcp", net.JoinHostPort("0.0.0.0", strconv.Itoa(port)))
+	l, err := net.Listen("tcp", net.JoinHostPort(*host, strconv.Itoa(port)))
 	if err != nil {
 		cmd.Fatal(cli.ExitError, explainListen(err, port, opts.Stage))
 	}
@@ -128,14 +133,24 @@ func startCPUProfile(file string) (stop func(), err error) {
 }
 
 func serve(ctx context.Context, srv *server.Server, l net.Listener, logger *slog.Logger) error {
-	_, port, _ := net.SplitHostPort(l.Addr().String())
-	logger.Info("Server started on 0.0.0.0:" + port)
+	logger.Info("Server started on " + listenAddr(l.Addr()))
 	logger.Info("Waiting for connections...")
 	err := server.RunUntilSignal(ctx, srv, l, server.DefaultShutdownGrace)
 	if err == nil {
 		logger.Info("server stopped")
 	}
 	return err
+}
+
+// listenAddr is the address a listener is bound to, as the start-up
+// line shows it: 0.0.0.0:5555 for every interface, as docs/protocol.md §4 writes it,
+// else the host and port.
+func listenAddr(a net.Addr) string {
+	host, port, _ := net.SplitHostPort(a.String())
+	if ip := net.ParseIP(host); ip != nil && ip.IsUnspecified() {
+		host = DefaultHost
+	}
+	return net.JoinHostPort(host, port)
 }
 
 // explainListen turns the common listen failures into advice.

@@ -54,6 +54,7 @@ func TestClientInTerminal(t *testing.T) {
 	}{
 		{name: "chat", run: chatInTerminal},
 		{name: "name taken", run: nameTakenInTerminal},
+		{name: "long lines", run: longLinesInTerminal},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -162,6 +163,49 @@ func nameTakenInTerminal(t *testing.T, client string) {
 	assert.Less(t, matchRow(s, taken), matchRow(s, daveIn), "the refusal, then the log-in:\n%s", s)
 	carol.Expect("dave's arrival", wiretest.System("dave joined general"))
 
+	quit(t, p)
+}
+
+// longLinesInTerminal: a line longer than the screen is wide goes on in
+// rows indented to its text, not under the time stamp and the nick.
+func longLinesInTerminal(t *testing.T, client string) {
+	addr, bob := startPeer(t, "bob")
+	p := startClient(t, client, "alice", addr)
+	p.WaitFor("the log-in line", func(s tmuxtest.Screen) bool { return matchRow(s, aliceIn) >= 0 })
+	bob.Expect("alice's arrival", wiretest.System("alice joined general"))
+
+	words := make([]string, 40)
+	for i := range words {
+		words[i] = fmt.Sprintf("word%02d", i+1)
+	}
+	bob.Send(proto.Message{Kind: proto.KindRoomMsg, Text: strings.Join(words, " ")})
+	first := regexp.MustCompile(`^` + stamp + `\[general\] bob: word01 word02 `)
+	const textColumn = len("[12:00:00] [general] bob: ")
+	indent := strings.Repeat(" ", textColumn)
+	t.Log("Test: bob's long line wraps at a space, its rows indented to the text column")
+	end := func(s tmuxtest.Screen) int {
+		for k := max(matchRow(s, first), 0); k < len(s.Rows); k++ {
+			if strings.HasSuffix(s.Rows[k], "word40") {
+				return k
+			}
+		}
+		return -1
+	}
+	s := p.WaitFor("bob's line in rows, ending with word40", func(s tmuxtest.Screen) bool {
+		return matchRow(s, first) >= 0 && end(s) > matchRow(s, first)
+	})
+	var text []string
+	for k, row := range s.Rows[matchRow(s, first) : end(s)+1] {
+		assert.LessOrEqual(t, len(row), termWidth, "row %d fits the screen", k)
+		if k > 0 {
+			require.True(t, strings.HasPrefix(row, indent+"word"), "row %d starts at the text column:\n%s", k, s)
+			row = strings.TrimPrefix(row, indent)
+		} else {
+			row = row[textColumn:]
+		}
+		text = append(text, row)
+	}
+	assert.Equal(t, strings.Join(words, " "), strings.Join(text, " "), "every word, broken only at spaces")
 	quit(t, p)
 }
 

@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"net"
 	"strings"
 	"sync"
@@ -66,6 +67,55 @@ type Config struct {
 	// ExplainError, if set, words an ERROR_MSG from the server for the
 	// user, in place of the server's own text.
 	ExplainError func(m *proto.Message) string
+	// Reconnect, if set, connects again when the connection is lost
+	// (not after /quit), logs in with the same name and goes back to the
+	// room the user was in.
+	Reconnect *Backoff
+	// Fatal, if set, tells a failed re-connection that trying again is
+	// pointless (a TLS certificate that does not verify, another
+	// protocol); a refused or invalid name always is.
+	Fatal func(err error) bool
+}
+
+// Backoff is how a client re-connects: it waits First, doubling up to
+// Max, each wait stretched or shrunk at random by up to Jitter (a
+// fraction), and gives up after Attempts failed attempts.
+type Backoff struct {
+	First, Max time.Duration
+	Jitter     float64
+	Attempts   int
+	// Rand returns a number in [0, 1); nil is math/rand/v2's.
+	Rand func() float64
+}
+
+// Re-connection defaults: 1 s, 2 s, 4 s, ... 30 s, give or take a fifth,
+// and 8 attempts (about two minutes) before giving up.
+const (
+	DefaultReconnectFirst    = time.Second
+	DefaultReconnectMax      = 30 * time.Second
+	DefaultReconnectJitter   = 0.2
+	DefaultReconnectAttempts = 8
+)
+
+// DefaultBackoff is the re-connection the binaries use, with the given
+// number of attempts.
+func DefaultBackoff(attempts int) *Backoff {
+	return &Backoff{First: DefaultReconnectFirst, Max: DefaultReconnectMax,
+		Jitter: DefaultReconnectJitter, Attempts: attempts}
+}
+
+// wait is the k-th wait (k from 1).
+func (b *Backoff) wait(k int) time.Duration {
+	d := b.First
+	for i := 1; i < k && d < b.Max; i++ {
+		d *= 2
+	}
+	d = min(d, b.Max)
+	rnd := b.Rand
+	if rnd == nil {
+		rnd = rand.Float64
+	}
+	return time.Duration(float64(d) * (1 + b.Jitter*(2*rnd()-1)))
 }
 
 // Client is one chat session.
@@ -80,6 +130,7 @@ type Client struct {
 	joining chan struct{} // closed when the reply to /join arrives
 	users   map[string]bool
 	rooms   map[string]bool
+	unsent  bool // a line typed while reconnecting was lost (input loop only)
 }
 
 // pendingText is a text sent and not yet acknowledged. The server answers
@@ -105,52 +156,238 @@ func New(cfg Config) *Client {
 // errQuit ends the input loop on /quit.
 var errQuit = errors.New("quit")
 
+// lineReader reads typed lines one at a time, on request, on a goroutine
+// of its own, so that the client can wait for a line and for the server
+// at once. A line is read only when asked for: the line editor shows its
+// prompt only when the client is ready for the line (after /join, with
+// the new room's name).
+type lineReader struct {
+	in      *bufio.Reader
+	ask     chan struct{}
+	lines   chan typed
+	started bool
+	asked   bool
+}
+
+type typed struct {
+	line string
+	err  error
+}
+
+func newLineReader(in io.Reader) *lineReader {
+	return &lineReader{in: bufio.NewReader(in), ask: make(chan struct{}), lines: make(chan typed, 1)}
+}
+
+// next asks for the next line, if not asked yet, and returns where it
+// will come.
+func (r *lineReader) next() <-chan typed {
+	if !r.started {
+		r.started = true
+		go func() {
+			var end error // once the input has ended, every ask gets it
+			for range r.ask {
+				if end != nil {
+					r.lines <- typed{err: end}
+					continue
+				}
+				line, err := r.in.ReadString('\n')
+				end = err
+				r.lines <- typed{line, err}
+			}
+		}()
+	}
+	if !r.asked {
+		r.asked = true
+		r.ask <- struct{}{}
+	}
+	return r.lines
+}
+
+// got notes that the line asked for has been taken.
+func (r *lineReader) got() { r.asked = false }
+
 // Run logs in and chats until the user quits (/quit or the end of input),
-// the server ends the session, or ctx ends. It returns nil when the user
-// quit.
+// the server ends the session (and, with Reconnect, re-connecting fails),
+// or ctx ends. It returns nil when the user quit.
 func (c *Client) Run(ctx context.Context) error {
-	in := bufio.NewReader(c.cfg.In)
+	in := newLineReader(c.cfg.In)
+	defer close(in.ask) // the reader ends once its read, if any, returns
 	conn, dec, err := c.connect(ctx, in)
+	if errors.Is(err, errQuit) {
+		return nil // the end of input at the name prompt
+	}
 	if err != nil {
 		return err
 	}
-	defer conn.Close()
+	for {
+		lost := c.session(ctx, in, conn, dec)
+		if lost == nil || !errors.Is(lost, ErrServerClosed) || c.cfg.Reconnect == nil {
+			return lost
+		}
+		conn, dec, err = c.reconnect(ctx, in, lost)
+		if errors.Is(err, errQuit) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+	}
+}
 
+// session chats on conn until the user quits (nil), the connection is
+// lost (an error wrapping ErrServerClosed) or ctx ends.
+func (c *Client) session(ctx context.Context, in *lineReader, conn net.Conn, dec proto.Decoder) error {
+	defer conn.Close()
 	readDone := make(chan error, 1)
 	go func() { readDone <- c.readLoop(dec) }()
-	inputDone := make(chan error, 1)
-	go func() { inputDone <- c.inputLoop(in, conn) }()
-
-	select {
-	case err := <-readDone:
+	lost := func(err error) error {
 		if errors.Is(err, io.EOF) {
 			c.show("*** the server closed the connection", styleError)
 			return ErrServerClosed
 		}
 		c.show(fmt.Sprintf("*** connection lost: %v", err), styleError)
 		return fmt.Errorf("%w: %w", ErrServerClosed, err)
-	case err := <-inputDone:
-		// Let the server answer what was sent before the end: it closes
-		// when it sees ours.
-		if hc, ok := conn.(interface{ CloseWrite() error }); ok {
-			hc.CloseWrite()
-			select {
-			case <-readDone:
-			case <-time.After(quitWait):
+	}
+	for {
+		select {
+		case err := <-readDone:
+			return lost(err)
+		case t := <-in.next():
+			in.got()
+			err := t.err
+			if line := trimEOL(t.line); line != "" {
+				if herr := c.handleLine(conn, line); herr != nil {
+					err = herr
+				}
 			}
-		}
-		if errors.Is(err, errQuit) || errors.Is(err, io.EOF) {
+			if err == nil {
+				continue
+			}
+			if !errors.Is(err, errQuit) && !errors.Is(err, io.EOF) {
+				// A failed send: the connection is gone; the reader
+				// says how.
+				return lost(<-readDone)
+			}
+			// Let the server answer what was sent before the end: it
+			// closes when it sees ours.
+			if hc, ok := conn.(interface{ CloseWrite() error }); ok {
+				hc.CloseWrite()
+				select {
+				case <-readDone:
+				case <-time.After(quitWait):
+				}
+			}
 			return nil
+		case <-ctx.Done():
+			return ctx.Err()
 		}
-		return err
-	case <-ctx.Done():
-		return ctx.Err()
 	}
 }
 
+// reconnect connects again after the connection was lost with lost,
+// waiting longer after each failure, logs in with the same name and goes
+// back to the room the user was in. It gives up, returning lost, after
+// the last attempt, or at once on a failure that would only repeat.
+// /quit or the end of input while it waits return errQuit.
+func (c *Client) reconnect(ctx context.Context, in *lineReader, lost error) (net.Conn, proto.Decoder, error) {
+	b := c.cfg.Reconnect
+	c.unsent = false
+	c.mu.Lock()
+	name, room := c.name, c.room
+	unanswered := len(c.pending)
+	c.pending = nil
+	c.mu.Unlock()
+	if unanswered > 0 {
+		c.show(fmt.Sprintf("!!! %s sent before the connection was lost may not have arrived", plural(unanswered, "message", "messages")), styleError)
+	}
+	for attempt := 1; attempt <= b.Attempts; attempt++ {
+		wait := b.wait(attempt)
+		c.setPrompt("(reconnecting)> ")
+		c.show(fmt.Sprintf("*** connection lost — reconnecting in %s (attempt %d of %d)", roundWait(wait), attempt, b.Attempts), styleError)
+		if err := c.pause(ctx, in, wait); err != nil {
+			if errors.Is(err, errUnsent) {
+				return nil, nil, lost // the input ended with lines not sent
+			}
+			return nil, nil, err
+		}
+		conn, dec, err := c.dialAndLogin(ctx, name)
+		if err == nil {
+			if room != "" && !strings.EqualFold(room, c.currentRoom()) {
+				if err := c.sendJoin(conn, &proto.Message{Kind: proto.KindJoinRoom, Room: room}); err != nil {
+					conn.Close()
+					continue
+				}
+			}
+			return conn, dec, nil
+		}
+		var rej *RejectError
+		var inv *InvalidError
+		if (errors.As(err, &rej) && rej.Reason != proto.ReasonServerFull) || errors.As(err, &inv) ||
+			(c.cfg.Fatal != nil && c.cfg.Fatal(err)) {
+			c.show(fmt.Sprintf("!!! cannot reconnect: %v", err), styleError)
+			return nil, nil, err
+		}
+		c.show(fmt.Sprintf("*** attempt %d failed: %v", attempt, err), styleError)
+	}
+	c.show(fmt.Sprintf("!!! gave up reconnecting after %s", plural(b.Attempts, "attempt", "attempts")), styleError)
+	return nil, nil, lost
+}
+
+// errUnsent ends a re-connection when the input ends after lines that
+// could not be sent.
+var errUnsent = errors.New("the input ended with lines not sent")
+
+// pause waits d, or until the user quits. A line typed meanwhile is not
+// sent: there is no connection. The end of input quits, as it does when
+// connected, unless lines typed meanwhile were lost: then it is the lost
+// connection that ends the run (a script's exit status tells).
+func (c *Client) pause(ctx context.Context, in *lineReader, d time.Duration) error {
+	timer := time.NewTimer(d)
+	defer timer.Stop()
+	for {
+		select {
+		case <-timer.C:
+			return nil
+		case t := <-in.next():
+			in.got()
+			line := trimEOL(t.line)
+			if cmd := lookup(strings.Fields(line + " x")[0]); cmd != nil && cmd.Name == "/quit" {
+				return errQuit
+			}
+			if strings.TrimSpace(line) != "" {
+				c.unsent = true
+				c.show("!!! not connected (reconnecting): nothing was sent", styleError)
+			}
+			if t.err != nil && c.unsent {
+				return errUnsent
+			}
+			if t.err != nil {
+				return errQuit
+			}
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+}
+
+func (c *Client) currentRoom() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.room
+}
+
+// roundWait shows a wait to a tenth of a second (a hundredth below one).
+func roundWait(d time.Duration) time.Duration {
+	if d < time.Second {
+		return d.Round(10 * time.Millisecond)
+	}
+	return d.Round(100 * time.Millisecond)
+}
+
 // connect dials and logs in, asking for another name while the server
-// refuses the one given (if AskName).
-func (c *Client) connect(ctx context.Context, in *bufio.Reader) (net.Conn, proto.Decoder, error) {
+// refuses the one given (if AskName). The end of input at the name
+// prompt returns errQuit.
+func (c *Client) connect(ctx context.Context, in *lineReader) (net.Conn, proto.Decoder, error) {
 	name := c.cfg.Username
 	for {
 		err := c.validate(&proto.Message{Kind: proto.KindLogin, Username: name})
@@ -176,10 +413,16 @@ func (c *Client) connect(ctx context.Context, in *bufio.Reader) (net.Conn, proto
 		default:
 			return nil, nil, err
 		}
-		line, rerr := in.ReadString('\n')
-		name = trimEOL(line)
-		if name == "" && rerr != nil {
-			return nil, nil, err
+		var t typed
+		select {
+		case t = <-in.next():
+			in.got()
+		case <-ctx.Done():
+			return nil, nil, ctx.Err()
+		}
+		name = strings.TrimSpace(trimEOL(t.line))
+		if name == "" && t.err != nil {
+			return nil, nil, errQuit // Ctrl-D: the user leaves
 		}
 	}
 }
@@ -340,28 +583,15 @@ func (c *Client) popPending() *pendingText {
 	return &p
 }
 
-// inputLoop reads typed lines and acts on them until /quit, the end of
-// input, or a failed send.
-func (c *Client) inputLoop(in *bufio.Reader, conn net.Conn) error {
-	for {
-		line, err := in.ReadString('\n')
-		if line = trimEOL(line); line != "" {
-			if herr := c.handleLine(conn, line); herr != nil {
-				return herr
-			}
-		}
-		if err != nil {
-			return err
-		}
-	}
-}
-
 // handleLine sends a typed line as a room message, or runs the command it
 // names.
 func (c *Client) handleLine(conn net.Conn, line string) error {
+	if strings.TrimSpace(line) == "" {
+		return nil // blank: nothing to send
+	}
 	if !strings.HasPrefix(line, "/") || strings.HasPrefix(line, "//") {
 		m := proto.Message{Kind: proto.KindRoomMsg, Text: strings.TrimPrefix(line, "/")}
-		if c.refused(&m) {
+		if c.refused(&m, line) {
 			return nil
 		}
 		return c.sendText(conn, &m)
@@ -378,13 +608,13 @@ func (c *Client) handleLine(conn net.Conn, line string) error {
 	case cmd.Name == "/quit":
 		return errQuit
 	}
-	args, ok := splitArgs(rest, cmd.NArgs, cmd.Rest)
-	if !ok {
-		c.show(fmt.Sprintf("!!! usage: %s %s", cmd.Name, cmd.Args), styleError)
+	args, problem := splitArgs(rest, cmd)
+	if problem != "" {
+		c.show(fmt.Sprintf("!!! %s; usage: %s", problem, strings.TrimSpace(cmd.Name+" "+cmd.Args)), styleError)
 		return nil
 	}
 	m := cmd.Build(args)
-	if c.refused(&m) {
+	if c.refused(&m, line) {
 		return nil
 	}
 	switch m.Kind {
@@ -415,13 +645,20 @@ func (c *Client) sendJoin(conn net.Conn, m *proto.Message) error {
 	return nil
 }
 
-// refused reports whether Validate refuses m, showing why.
-func (c *Client) refused(m *proto.Message) bool {
+// refused reports whether Validate refuses m, typed as line, showing
+// why. If the input can take the line back (the line editor's Refill), it
+// does, for the user to fix and send again.
+func (c *Client) refused(m *proto.Message, line string) bool {
 	err := c.validate(m)
 	if err == nil {
 		return false
 	}
-	c.show("!!! "+err.(*InvalidError).Problem+"; nothing was sent", styleError)
+	msg := "!!! " + err.(*InvalidError).Problem + "; nothing was sent"
+	if r, ok := c.cfg.In.(interface{ Refill(string) }); ok {
+		r.Refill(line)
+		msg += " (the line is back below, to edit)"
+	}
+	c.show(msg, styleError)
 	return true
 }
 

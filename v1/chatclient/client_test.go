@@ -66,12 +66,22 @@ func (s *screen) snapshot() []string {
 // waitLine waits until a line equal to want has been shown.
 func (s *screen) waitLine(t *testing.T, want string) {
 	t.Helper()
+	s.waitLineN(t, want, 1)
+}
+
+// waitLineN waits until a line equal to want has been shown n times.
+func (s *screen) waitLineN(t *testing.T, want string, n int) {
+	t.Helper()
 	deadline := time.After(chattest.Timeout)
 	for {
+		seen := 0
 		for _, l := range s.snapshot() {
 			if l == want {
-				return
+				seen++
 			}
+		}
+		if seen >= n {
+			return
 		}
 		select {
 		case <-s.grew:
@@ -206,7 +216,7 @@ func TestChat(t *testing.T) {
 	alice.typeLine("/dance")
 	alice.screen.waitLine(t, "[12:01:05] !!! unknown command /dance; type /help for the list")
 	alice.typeLine("/msg bob")
-	alice.screen.waitLine(t, "[12:01:05] !!! usage: /msg <user> <text>")
+	alice.screen.waitLine(t, "[12:01:05] !!! /msg needs <text>; usage: /msg <user> <text>")
 	alice.typeLine("/?")
 	alice.screen.waitLine(t, "  /msg <user> <text>     send a private message (also /m, /pm, /dm, /whisper)")
 

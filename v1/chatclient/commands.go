@@ -1,6 +1,7 @@
 package chatclient
 
 import (
+	"fmt"
 	"strings"
 
 	"chatlab/chat-v1/proto"
@@ -63,26 +64,29 @@ func lookup(word string) *Command {
 	return nil
 }
 
-// splitArgs splits the text after a command into n words, the last of
-// which is the rest of the line when rest is set. It reports false if
-// there are too few.
-func splitArgs(s string, n int, rest bool) ([]string, bool) {
-	var args []string
-	for i := 0; i < n; i++ {
-		s = strings.TrimLeft(s, " \t")
-		if s == "" {
-			return nil, false
+// splitArgs splits the text after cmd into its arguments: NArgs words,
+// the last of which is the rest of the line when Rest is set. If they do
+// not fit, it says what is wrong instead.
+func splitArgs(s string, cmd *Command) (args []string, problem string) {
+	n := cmd.NArgs
+	words := strings.Fields(s)
+	switch {
+	case len(words) < n:
+		missing := strings.Fields(cmd.Args)[len(words)]
+		return nil, fmt.Sprintf("%s needs %s", cmd.Name, missing)
+	case cmd.Rest && n > 0:
+		for i := 0; i < n-1; i++ {
+			s = strings.TrimLeft(s, " \t")
+			_, s, _ = strings.Cut(s, " ")
 		}
-		if rest && i == n-1 {
-			args = append(args, s)
-			break
+		return append(words[:n-1:n-1], strings.TrimLeft(s, " \t")), ""
+	case len(words) > n:
+		if n == 0 {
+			return nil, fmt.Sprintf("%s takes nothing after it, not %q", cmd.Name, strings.Join(words, " "))
 		}
-		word, tail, _ := strings.Cut(s, " ")
-		args = append(args, word)
-		s = tail
+		last := strings.Trim(strings.Fields(cmd.Args)[n-1], "<>")
+		return nil, fmt.Sprintf("%s takes %s, and %q is %d (a %s name has no spaces)",
+			cmd.Name, plural(n, "word", "words"), strings.Join(words, " "), len(words), last)
 	}
-	if !rest && strings.TrimSpace(s) != "" {
-		return nil, false
-	}
-	return args, true
+	return words, ""
 }

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 	"unicode"
+	"unicode/utf8"
 
 	"chatlab/chat-v1/proto"
 )
@@ -124,6 +125,53 @@ func describe(m *proto.Message, own *pendingText) (string, style) {
 		return fmt.Sprintf("!!! log-in refused: %s (%s)", clean(m.Text), m.Reason), styleError
 	}
 	return fmt.Sprintf("??? unexpected %s", m.Kind), styleError
+}
+
+// TextColumn is where the text of a display line starts, in columns:
+// after the time stamp and "[room] nick: ", "[PM from nick] ", "*** ",
+// "!!! " or a trace arrow; 0 for lines of another shape. A terminal
+// indents the rest of a long line to it.
+func TextColumn(line string) int {
+	plain := stripSGR(line)
+	col := 0
+	if len(plain) >= 11 && plain[0] == '[' && plain[9] == ']' && plain[10] == ' ' {
+		col, plain = 11, plain[11:] // "[15:04:05] "
+	}
+	switch {
+	case strings.HasPrefix(plain, "*** "), strings.HasPrefix(plain, "!!! "), strings.HasPrefix(plain, "??? "):
+		return col + 4
+	case strings.HasPrefix(plain, "→ "), strings.HasPrefix(plain, "← "):
+		return col + 2
+	case strings.HasPrefix(plain, "["):
+		end := strings.Index(plain, "] ")
+		if end < 0 {
+			return col
+		}
+		head := plain[:end+2]
+		if strings.HasPrefix(plain, "[PM ") {
+			return col + utf8.RuneCountInString(head)
+		}
+		if nick := strings.Index(plain[end+2:], ": "); nick >= 0 {
+			head = plain[:end+2+nick+2] // "[room] nick: "
+		}
+		return col + utf8.RuneCountInString(head)
+	}
+	return col
+}
+
+// stripSGR removes colour sequences.
+func stripSGR(s string) string {
+	for {
+		i := strings.Index(s, "\x1b[")
+		if i < 0 {
+			return s
+		}
+		j := strings.IndexByte(s[i:], 'm')
+		if j < 0 {
+			return s
+		}
+		s = s[:i] + s[i+j+1:]
+	}
 }
 
 // stamp formats a display line with its time stamp, and colour if asked.

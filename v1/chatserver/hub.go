@@ -125,6 +125,14 @@ func (h *Hub) trace(arrow, who string, frame []byte, dir proto.Dir) {
 		arrow+" "+who+": "+proto.TraceFrame(h.cfg.Codec, frame, dir))
 }
 
+// recipients says how many members a broadcast went to, for the trace.
+func recipients(n uint32) string {
+	if n == 1 {
+		return "1 recipient"
+	}
+	return fmt.Sprintf("%d recipients", n)
+}
+
 // encode encodes a server-to-client message. The hub only builds
 // well-formed messages, so an error here is a bug.
 func (h *Hub) encode(m *proto.Message) []byte {
@@ -183,7 +191,7 @@ func (h *Hub) announceLocked(r *room, except *session, text string) {
 	frame := h.encode(&proto.Message{Kind: proto.KindSystemMsg, Text: text})
 	n := h.fanOut(r.members, except, frame)
 	if h.cfg.Trace {
-		h.trace("→", fmt.Sprintf("room %s (%d recipients)", r.name, n), frame, proto.ServerToClient)
+		h.trace("→", fmt.Sprintf("room %s (%s)", r.name, recipients(n)), frame, proto.ServerToClient)
 	}
 }
 

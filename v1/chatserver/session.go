@@ -234,7 +234,7 @@ func (s *session) roomMsg(text string) {
 	frame := h.encode(&proto.Message{Kind: proto.KindRoomMsg, Room: r.name, From: s.name, Text: text})
 	n := h.fanOut(r.members, s, frame)
 	if h.cfg.Trace {
-		h.trace("→", fmt.Sprintf("room %s (%d recipients)", r.name, n), frame, proto.ServerToClient)
+		h.trace("→", fmt.Sprintf("room %s (%s)", r.name, recipients(n)), frame, proto.ServerToClient)
 	}
 	s.send(&proto.Message{Kind: proto.KindRoomMsgAck, Room: r.name, Recipients: n})
 }

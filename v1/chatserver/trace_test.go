@@ -45,5 +45,5 @@ func TestServerTrace(t *testing.T) {
 		`{"type":"list_rooms"}`,
 		`{"type":"list_rooms","rooms":[{"name":"general","members":2}]}`,
 	}, traces)
-	assert.Contains(t, log.String(), `[TRACE] → room general (1 recipients): {"type":"room_msg","room":"general","from":"alice","text":"hi"}`)
+	assert.Contains(t, log.String(), `[TRACE] → room general (1 recipient): {"type":"room_msg","room":"general","from":"alice","text":"hi"}`)
 }

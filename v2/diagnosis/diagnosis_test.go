@@ -2,11 +2,14 @@ package diagnosis_test
 
 import (
 	"bufio"
+	"bytes"
+	"cmp"
 	"context"
 	"crypto/tls"
 	"io"
 	"net"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -69,6 +72,23 @@ func fakeServer(t *testing.T, act func(c net.Conn)) string {
 	return l.Addr().String()
 }
 
+// hangUp accepts connections and closes them at once, unread.
+func hangUp(t *testing.T) string {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	t.Cleanup(func() { l.Close() })
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			c.Close()
+		}
+	}()
+	return l.Addr().String()
+}
+
 func acceptLogin(c net.Conn) {
 	c.Write([]byte(`{"type":"login_ack","username":"alice","room":"general"}` + "\n"))
 }
@@ -111,7 +131,7 @@ var scenarios = []scenario{
 	{"a server that hangs up at once", "closed without answering", func(t *testing.T) (string, *diagnosis.Dialer, string) {
 		return fakeServer(t, func(net.Conn) {}), &diagnosis.Dialer{}, "alice"
 	}},
-	{"the v2-tls server, in plain text", "closed without answering", func(t *testing.T) (string, *diagnosis.Dialer, string) {
+	{"the v2-tls server, in plain text", "speaks TLS", func(t *testing.T) (string, *diagnosis.Dialer, string) {
 		addr, _ := tlsServer(t, "127.0.0.1", time.Now().Add(-time.Hour), time.Now().Add(time.Hour))
 		return addr, &diagnosis.Dialer{}, "alice"
 	}},
@@ -135,9 +155,26 @@ var scenarios = []scenario{
 	{"another program", "speaks something else", func(t *testing.T) (string, *diagnosis.Dialer, string) {
 		return fakeServer(t, func(c net.Conn) { c.Write([]byte("SSH-2.0-OpenSSH_9.2\r\n")) }), &diagnosis.Dialer{}, "alice"
 	}},
-	{"TLS to a plain server", "TLS: not a TLS server", func(t *testing.T) (string, *diagnosis.Dialer, string) {
+	{"a line server still waiting for the end of the log-in", "speaks JSON ChatProto", func(t *testing.T) (string, *diagnosis.Dialer, string) {
+		// As a JSON server does with a binary log-in: it answers only
+		// when a line ends, here with the newline the client adds after
+		// a time of silence.
+		return fakeServer(t, func(c net.Conn) {
+			c.Write([]byte(`{"type":"error_msg","code":"malformed","text":"the line is not a JSON object"}` + "\n"))
+		}), &diagnosis.Dialer{}, "alice"
+	}},
+	{"a ClassChat server", "speaks ClassChat", func(t *testing.T) (string, *diagnosis.Dialer, string) {
+		return fakeServer(t, func(c net.Conn) {
+			c.Write([]byte("Welcome to ClassChat! You are Client 1. Type 'exit' to quit.\n"))
+		}), &diagnosis.Dialer{}, "alice"
+	}},
+	{"TLS to a plain server", "speaks JSON ChatProto", func(t *testing.T) (string, *diagnosis.Dialer, string) {
 		_, certFile := tlsServer(t, "127.0.0.1", time.Now().Add(-time.Hour), time.Now().Add(time.Hour))
 		return v2Server(t, chatserver.Config{}), &diagnosis.Dialer{TLS: trustOnly(t, certFile)}, "alice"
+	}},
+	{"TLS to a server that hangs up at once", "TLS: not a TLS server", func(t *testing.T) (string, *diagnosis.Dialer, string) {
+		_, certFile := tlsServer(t, "127.0.0.1", time.Now().Add(-time.Hour), time.Now().Add(time.Hour))
+		return hangUp(t), &diagnosis.Dialer{TLS: trustOnly(t, certFile)}, "alice"
 	}},
 	{"TLS to a listener that never answers", "TLS: no handshake", func(t *testing.T) (string, *diagnosis.Dialer, string) {
 		return chattest.SilentListener(t), &diagnosis.Dialer{Timeout: shortWait, TLS: &tls.Config{ServerName: "localhost"}}, "alice"
@@ -183,6 +220,24 @@ var scenarios = []scenario{
 	}},
 }
 
+// unterminated is JSON lines without the newline at the end of what
+// the client sends: a log-in, like a binary one, that does not end a line.
+type unterminated struct{ jsonwire.Codec }
+
+func (u unterminated) Append(dst []byte, m *proto.Message, dir proto.Dir) ([]byte, error) {
+	b, err := u.Codec.Append(dst, m, dir)
+	if dir == proto.ClientToServer {
+		b = bytes.TrimSuffix(b, []byte("\n"))
+	}
+	return b, err
+}
+
+// scenarioCodec is the client's codec in a scenario, where it is not
+// JSON lines.
+var scenarioCodec = map[string]proto.Codec{
+	"a line server still waiting for the end of the log-in": unterminated{},
+}
+
 func tlsServer13(t *testing.T) (string, string) {
 	dir := t.TempDir()
 	certFile, keyFile := filepath.Join(dir, "server.crt"), filepath.Join(dir, "server.key")
@@ -205,7 +260,7 @@ func TestEveryFailureIsDiagnosed(t *testing.T) {
 			t.Cleanup(func() { typing.Close() })
 			c := chatclient.New(chatclient.Config{
 				Username:  name,
-				Codec:     jsonwire.Codec{},
+				Codec:     cmp.Or[proto.Codec](scenarioCodec[sc.name], jsonwire.Codec{}),
 				Dial:      func(ctx context.Context) (net.Conn, error) { return d.Dial(ctx, addr) },
 				In:        typing,
 				Out:       io.Discard,
@@ -217,7 +272,7 @@ func TestEveryFailureIsDiagnosed(t *testing.T) {
 			p := d.Diagnose(err, addr)
 			assert.Equal(t, sc.class, p.Class.Name, "error: %v", err)
 			msg := p.String()
-			assert.Contains(t, msg, p.Cause())
+			assert.Equal(t, 1, strings.Count(msg, p.Cause()), "the cause is said once: %s", msg)
 			assert.Contains(t, msg, "next step: "+p.Remedy())
 			assert.NotContains(t, msg, "{addr}")
 			assert.NotContains(t, msg, "{stage}")

@@ -53,7 +53,7 @@ var Classes = []Class{
 		"check the host and port; a firewall may drop the packets; try a longer --timeout"},
 	{ExitLoginTimeout, "log-in timed out",
 		"{addr} accepted the connection but never answered the log-in",
-		"is it a chat server of this stage? a TLS server waits silently for a handshake: use a TLS client (make client-v2-tls, make client-v4)"},
+		"it answered neither the log-in nor a blank line sent after it: check the port (is it a chat server?) and the server's log"},
 	{ExitConnectionLost, "connection closed",
 		"the server closed the connection",
 		"the server was stopped or cut this client off; start the client again once the server is up"},
@@ -62,7 +62,7 @@ var Classes = []Class{
 		"look at the server's terminal for what happened, restart it, then the client"},
 	{ExitWrongProtocol, "closed without answering",
 		"{addr} closed the connection without answering the log-in",
-		"it may speak another protocol (TLS? binary ChatProto?): use the client of the stage the server runs"},
+		"it may speak another protocol (a plain client also tried TLS, in vain): check the port, and use the client of the stage the server runs"},
 	{ExitWrongProtocol, "speaks TLS",
 		"{addr} answered with TLS",
 		"it is a TLS server: use a TLS client (make client-v2-tls, make client-v4)"},
@@ -72,6 +72,9 @@ var Classes = []Class{
 	{ExitWrongProtocol, "speaks JSON ChatProto",
 		"{addr} answered in JSON ChatProto (v1 or v2)",
 		"use the client of the stage the server runs: make client-v1 or make client-v2"},
+	{ExitWrongProtocol, "speaks ClassChat",
+		"{addr} answered with ClassChat's text: it is a ClassChat server",
+		"use a ClassChat client (make client-task3, make client-task4, ...), or the port of a ChatProto server"},
 	{ExitWrongProtocol, "speaks something else",
 		"{addr} answered with something that is not ChatProto",
 		"check the port: another program listens there"},
@@ -115,6 +118,19 @@ type Problem struct {
 	Stage  string
 }
 
+// Fatal reports whether trying again cannot help: the server speaks
+// another protocol, or its certificate does not verify (a handshake that
+// never came may be a server still starting), or the name is refused.
+func (p Problem) Fatal() bool {
+	switch p.Class.Status {
+	case ExitWrongProtocol, ExitNameTaken, ExitNameInvalid:
+		return true
+	case ExitTLS:
+		return p.Class.Name != "TLS: no handshake"
+	}
+	return false
+}
+
 // Cause is what happened, in words.
 func (p Problem) Cause() string { return p.fill(p.Class.Cause) }
 
@@ -128,7 +144,8 @@ func (p Problem) fill(s string) string {
 // String is the message the client prints.
 func (p Problem) String() string {
 	s := p.Cause()
-	if p.Detail != "" {
+	if p.Detail != "" && !strings.Contains(s, p.Detail) {
+		// The detail, unless it only says the cause again.
 		s += " (" + p.Detail + ")"
 	}
 	return s + "\n  next step: " + p.Remedy()

@@ -11,7 +11,6 @@ import (
 	"fmt"
 	"maps"
 	"net"
-	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -35,6 +34,10 @@ type Stage struct {
 	Teacher       badinput.Teacher
 	ServerSummary string
 	ClientSummary string
+	// What the TLS variants (NAME-tls) say of themselves, if the stage
+	// has them.
+	TLSServerSummary string
+	TLSClientSummary string
 }
 
 // V2 is stage v2: JSON lines.
@@ -44,6 +47,10 @@ var V2 = Stage{
 	Teacher:       badinput.JSON,
 	ServerSummary: "ChatProto v2 server: JSON chat over TCP; bad input is answered, not punished.",
 	ClientSummary: "ChatProto v2 client: JSON chat that tells you what went wrong and what to do.",
+	TLSServerSummary: "ChatProto v2-tls server: v2's JSON chat inside TLS 1.2 or newer, to compare\n" +
+		"its bytes on the wire with v4's binary ChatProto over TLS.",
+	TLSClientSummary: "ChatProto v2-tls client: v2's JSON chat inside TLS 1.2 or newer; it checks\n" +
+		"the server's certificate and tells you what went wrong and what to do.",
 }
 
 // ServerConfig is v2's chat server: JSON lines, bad input answered and the
@@ -73,8 +80,9 @@ func (s Stage) ServerOptions(withTLS bool) app.ServerOptions {
 	}
 	if withTLS {
 		opts.Name, opts.Stage = opts.Name+"-tls", s.Name+"-tls"
-		opts.Summary = strings.TrimSuffix(s.ServerSummary, ".") + ", over TLS."
+		opts.Summary = s.TLSServerSummary
 		opts.MoreArgs, opts.MaxMoreArgs = "[certfile] [keyfile]", 2
+		opts.Details = []string{certs.ServerHelp()}
 		opts.Wrap = tlsjson.Wrap
 	}
 	return opts
@@ -86,7 +94,7 @@ func (s Stage) ClientOptions(withTLS bool) app.ClientOptions {
 	d := &diagnosis.Dialer{Stage: s.Name}
 	name, summary := "client-"+s.Name, s.ClientSummary
 	if withTLS {
-		name, summary = name+"-tls", strings.TrimSuffix(s.ClientSummary, ".")+", over TLS."
+		name, summary = name+"-tls", s.TLSClientSummary
 	}
 	return app.ClientOptions{
 		Name:    name,
@@ -101,7 +109,8 @@ func (s Stage) ClientOptions(withTLS bool) app.ClientOptions {
 			var ca *string
 			var insecure *bool
 			if withTLS {
-				ca = fs.String("ca", certs.DefaultCertFile, "trust the server certificate(s) in this PEM file")
+				ca = fs.String("ca", "", "trust the server certificate(s) in this PEM file (default "+
+					strconv.Quote(certs.DefaultCertFile())+", where the TLS servers make theirs)")
 				insecure = fs.Bool("insecure", false, "do not check the server's certificate (tests only)")
 			}
 			return func(cfg *chatclient.Config, host string, port int) error {
@@ -115,7 +124,7 @@ func (s Stage) ClientOptions(withTLS bool) app.ClientOptions {
 						return err
 					}
 					if *insecure {
-						fmt.Fprintln(os.Stderr, "warning: --insecure: the server's certificate is not checked; anyone could pose as the server")
+						cfg.About = func(net.Conn) []string { return []string{InsecureWarning} }
 					}
 					d.TLS = tc
 				}
@@ -123,6 +132,7 @@ func (s Stage) ClientOptions(withTLS bool) app.ClientOptions {
 				cfg.Dial = func(ctx context.Context) (net.Conn, error) { return d.Dial(ctx, addr) }
 				cfg.Validate = diagnosis.Validate
 				cfg.ExplainError = diagnosis.Explain
+				cfg.Fatal = func(err error) bool { return d.Diagnose(err, addr).Fatal() }
 				return nil
 			}
 		},
@@ -132,6 +142,10 @@ func (s Stage) ClientOptions(withTLS bool) app.ClientOptions {
 		},
 	}
 }
+
+// InsecureWarning is what a TLS client shows at each connection when it
+// does not check the server's certificate.
+const InsecureWarning = "warning: --insecure: the server's certificate is not checked; anyone could pose as the server"
 
 // exitStatuses is the --help paragraph listing the exit statuses.
 func exitStatuses() string {

@@ -14,24 +14,22 @@ import (
 )
 
 // Wrap is an app.ServerOptions.Wrap: it loads the certificate and key
-// named by args ([certfile] [keyfile], default server.crt and server.key),
-// making a self-signed pair if neither exists, logs where they are and the
-// certificate's fingerprint, and serves TLS on l.
+// named by args ([certfile] [keyfile]; by default those in
+// certs.DefaultDir), making a self-signed pair if neither exists, logs
+// where they are and where they came from, with the certificate's
+// fingerprint, and serves TLS on l.
 func Wrap(l net.Listener, args []string, log *slog.Logger) (net.Listener, error) {
-	certFile, keyFile := certs.DefaultCertFile, certs.DefaultKeyFile
+	var certFile, keyFile string
 	if len(args) > 0 {
 		certFile = args[0]
 	}
 	if len(args) > 1 {
 		keyFile = args[1]
 	}
-	cert, created, err := certs.LoadOrCreate(certFile, keyFile)
+	s, err := certs.LoadServer(certFile, keyFile)
 	if err != nil {
 		return nil, err
 	}
-	if created {
-		log.Info("generated a self-signed certificate", "cert", certFile, "key", keyFile)
-	}
-	log.Info("TLS certificate", "cert", certFile, "sha256", certs.Fingerprint(cert.Certificate[0]))
-	return tls.NewListener(l, &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: certs.MinTLSVersion}), nil
+	s.Log(log)
+	return tls.NewListener(l, &tls.Config{Certificates: []tls.Certificate{s.Cert}, MinVersion: certs.MinTLSVersion}), nil
 }

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -33,10 +34,10 @@ func TestV4(t *testing.T) {
 	cert, key := filepath.Join(dir, "server.crt"), filepath.Join(dir, "server.key")
 
 	srv := bintest.StartServer(t, server, "0", cert, key)
-	require.Len(t, srv.Before, 2)
-	assert.Contains(t, srv.Before[0], "[INFO] generated a self-signed certificate for localhost, 127.0.0.1 and ::1 cert="+cert+" key="+key)
-	m := fingerprint.FindStringSubmatch(srv.Before[1])
-	require.NotNil(t, m, srv.Before[1])
+	require.Len(t, srv.Before, 3)
+	assert.Contains(t, srv.Before[0], "[INFO] made a new self-signed certificate for localhost, 127.0.0.1, ::1 at "+cert+" key="+key)
+	m := fingerprint.FindStringSubmatch(srv.Before[2])
+	require.NotNil(t, m, srv.Before[2])
 	fp := m[1]
 	info, err := os.Stat(key)
 	require.NoError(t, err)
@@ -60,6 +61,7 @@ func TestV4(t *testing.T) {
 		out, status := bintest.Run(t, "", client, "--insecure", "bob", "127.0.0.1", srv.Port)
 		require.Equal(t, 0, status, out)
 		assert.Contains(t, out, "warning: --insecure: the certificate was NOT checked")
+		assert.Equal(t, 1, strings.Count(out, "--insecure"), "the warning is shown once:\n%s", out)
 	})
 
 	other := filepath.Join(dir, "other.crt")
@@ -78,7 +80,6 @@ func TestV4(t *testing.T) {
 		{"unknown authority", []string{"--ca", other, "carol", "127.0.0.1", srv.Port}, "not signed by an authority this client trusts"},
 		{"host-name mismatch", []string{"--ca", cert, "carol", "127.0.0.2", srv.Port}, "not valid for the host name used"},
 		{"expired certificate", []string{"--ca", expiredCert, "carol", "127.0.0.1", expired.Port}, "has expired"},
-		{"a plaintext server", []string{"--ca", cert, "carol", "127.0.0.1", plain.Port}, "does not speak TLS"},
 		{"a handshake that never ends", []string{"--timeout", "300ms", "--ca", cert, "carol", "127.0.0.1", silentPort}, "did not answer the TLS handshake"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
@@ -88,6 +89,12 @@ func TestV4(t *testing.T) {
 			assert.Contains(t, out, "next step: ")
 		})
 	}
+
+	t.Run("a plaintext server", func(t *testing.T) {
+		out, status := bintest.Run(t, "", client, "--ca", cert, "carol", "127.0.0.1", plain.Port)
+		assert.Equal(t, diagnosis.ExitWrongProtocol, status, out)
+		assert.Contains(t, out, "answered in binary ChatProto (v3 or v4)")
+	})
 
 	t.Run("SIGTERM tells TLS clients", func(t *testing.T) {
 		tc, err := certs.ClientTLS("127.0.0.1", cert, false)
@@ -101,4 +108,44 @@ func TestV4(t *testing.T) {
 		assert.Equal(t, []proto.Message{{Kind: proto.KindSystemMsg, Text: proto.ShutdownMessage}}, c.ExpectClosed())
 		assert.NoError(t, srv.Wait(t))
 	})
+}
+
+// With no paths, the server, the client and certgen share one place: the
+// user's configuration folder, never the folder they run in.
+func TestDefaultCertificatePlace(t *testing.T) {
+	b := bintest.Build(t, "../cmd/server", "../cmd/client")
+	server, client := b[0], b[1]
+	config := t.TempDir()
+	t.Setenv("XDG_CONFIG_HOME", config)
+	t.Setenv("HOME", config)
+	place, err := certs.DefaultDir()
+	require.NoError(t, err)
+	cert, key := filepath.Join(place, "server.crt"), filepath.Join(place, "server.key")
+
+	out, status := bintest.Run(t, "", client, "alice")
+	assert.Equal(t, diagnosis.ExitUsage, status, out)
+	assert.Contains(t, out, "no CA certificate at "+cert+", the default place: start the TLS server on this machine once (make server-v4")
+	assert.Contains(t, out, "--ca FILE")
+	assert.Contains(t, out, "--insecure")
+
+	srv := bintest.StartServer(t, server, "0")
+	require.Len(t, srv.Before, 3, srv.Before)
+	assert.Equal(t, "[INFO] made a new self-signed certificate for localhost, 127.0.0.1, ::1 at "+cert+" key="+key+` in="the default place"`, srv.Before[0])
+	assert.Equal(t, "[INFO] clients trust it with --ca "+cert+" (the default: clients on this machine need no flag)", srv.Before[1])
+	info, err := os.Stat(place)
+	require.NoError(t, err)
+	assert.Equal(t, os.FileMode(0o700), info.Mode().Perm(), "the folder of the key is private")
+	info, err = os.Stat(key)
+	require.NoError(t, err)
+	assert.Equal(t, os.FileMode(0o600), info.Mode().Perm(), "the key is private")
+	_, err = os.Stat("server.key")
+	assert.ErrorIs(t, err, os.ErrNotExist, "no key in the working directory")
+
+	out, status = bintest.Run(t, "hello\n", client, "alice", "127.0.0.1", srv.Port)
+	assert.Equal(t, 0, status, out)
+	assert.Contains(t, out, "*** the certificate is trusted and valid for 127.0.0.1")
+
+	again := bintest.StartServer(t, server, "0")
+	require.Len(t, again.Before, 2, again.Before)
+	assert.Equal(t, "[INFO] using certificate "+cert+" key="+key+` from="the default place"`, again.Before[0])
 }

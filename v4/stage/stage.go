@@ -33,8 +33,9 @@ func ServerConfig() chatserver.Config { return V4.ServerConfig() }
 func ServerOptions() app.ServerOptions {
 	opts := V4.ServerOptions(false)
 	opts.MoreArgs, opts.MaxMoreArgs = "[certfile] [keyfile]", 2
+	opts.Details = []string{certs.ServerHelp()}
 	opts.Handler = func(next server.Handler, args []string, log *slog.Logger) (server.Handler, error) {
-		certFile, keyFile := certs.DefaultCertFile, certs.DefaultKeyFile
+		var certFile, keyFile string
 		if len(args) > 0 {
 			certFile = args[0]
 		}
@@ -51,7 +52,8 @@ func ServerOptions() app.ServerOptions {
 }
 
 // ClientOptions describe client-v4: v3's client, dialling TLS (the
-// certificate checked against --ca, server.crt by default) and showing
+// certificate checked against --ca, by default the one the server makes
+// in certs.DefaultDir) and showing
 // what the handshake negotiated.
 func ClientOptions() app.ClientOptions {
 	opts := V4.ClientOptions(true)

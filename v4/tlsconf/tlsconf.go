@@ -16,7 +16,6 @@ import (
 	"log/slog"
 	"net"
 	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
@@ -33,26 +32,17 @@ const (
 )
 
 // ServerConfig loads the server's certificate and key from certFile and
-// keyFile, making a self-signed pair if neither exists (and saying where),
-// and logs the certificate's SHA-256 fingerprint for clients to compare.
+// keyFile ("" for the default place, certs.DefaultDir), making a
+// self-signed pair if neither exists, and logs where they are, where they
+// came from and the certificate's SHA-256 fingerprint for clients to
+// compare.
 func ServerConfig(certFile, keyFile string, log *slog.Logger) (*tls.Config, error) {
-	cert, created, err := certs.LoadOrCreate(certFile, keyFile)
+	s, err := certs.LoadServer(certFile, keyFile)
 	if err != nil {
 		return nil, err
 	}
-	if created {
-		log.Info("generated a self-signed certificate for localhost, 127.0.0.1 and ::1",
-			"cert", abs(certFile), "key", abs(keyFile))
-	}
-	log.Info("TLS certificate", "cert", abs(certFile), "sha256", certs.Fingerprint(cert.Certificate[0]))
-	return &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: MinVersion}, nil
-}
-
-func abs(path string) string {
-	if a, err := filepath.Abs(path); err == nil {
-		return a
-	}
-	return path
+	s.Log(log)
+	return &tls.Config{Certificates: []tls.Certificate{s.Cert}, MinVersion: MinVersion}, nil
 }
 
 // Handshaker is a server.Handler that runs each connection's TLS
@@ -109,8 +99,14 @@ func (h *Handshaker) handshake(ctx context.Context, conn net.Conn) *tls.Conn {
 // that nothing was checked. host is the name the client dialled.
 func About(conn net.Conn, host string, insecure, detail bool) []string {
 	tc, ok := conn.(*tls.Conn)
-	if !ok {
-		return nil
+	for !ok {
+		// Unwrap what wraps the TLS connection (v2's recorder).
+		u, wraps := conn.(interface{ NetConn() net.Conn })
+		if !wraps {
+			return nil
+		}
+		conn = u.NetConn()
+		tc, ok = conn.(*tls.Conn)
 	}
 	st := tc.ConnectionState()
 	lines := []string{fmt.Sprintf("TLS: %s, %s", tls.VersionName(st.Version), tls.CipherSuiteName(st.CipherSuite))}
