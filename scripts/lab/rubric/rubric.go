@@ -29,7 +29,7 @@ const DefaultTimeout = 30 * time.Second
 type Check struct {
 	// Name says what is checked, as the rubric prints it.
 	Name string
-	// Rule names the part of the spec the check covers ("§1.3").
+	// Rule names the part of the rubric's Spec the check covers ("§1.3").
 	Rule string
 	// Points are earned when the check passes.
 	Points int
@@ -46,8 +46,12 @@ type Check struct {
 
 // Rubric is a stage's list of checks.
 type Rubric struct {
-	Stage  string // "v3", "task4"
-	Title  string // "ChatProto v1.0, binary over TCP"
+	Stage string // "v3", "task4"
+	Title string // "ChatProto v1.0, binary over TCP"
+	// Spec says where the checks' Rule citations point, as the rubric
+	// prints it above its checks: "§1.2 is docs/protocol.md, section 1,
+	// rule 2".
+	Spec   string
 	Checks []Check
 }
 
@@ -100,10 +104,15 @@ func (r Result) Earned() int {
 // Report is a graded rubric.
 type Report struct {
 	Stage, Title string
+	Spec         string // where the rules cited point (Rubric.Spec)
 	Target       string // what was graded: "bin/server-v3 (started by the grader)", "127.0.0.1:5555"
-	Started      time.Time
-	Elapsed      time.Duration
-	Results      []Result
+	// Mismatch, if set, is the one line that says the server speaks
+	// another protocol than the rubric's, found before any check ran:
+	// the failures that follow from it are shown together.
+	Mismatch string
+	Started  time.Time
+	Elapsed  time.Duration
+	Results  []Result
 }
 
 // Score returns the points earned, the points of the checks that were
@@ -146,7 +155,7 @@ func Run(r Rubric, target string, opts Options) Report {
 	if opts.Timeout == 0 {
 		opts.Timeout = DefaultTimeout
 	}
-	rep := Report{Stage: r.Stage, Title: r.Title, Target: target, Started: time.Now()}
+	rep := Report{Stage: r.Stage, Title: r.Title, Spec: r.Spec, Target: target, Started: time.Now()}
 	results := make([]Result, len(r.Checks))
 	var slow sync.WaitGroup
 	for i, chk := range r.Checks {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -17,6 +18,7 @@ import (
 	"chatlab/lab/rubric"
 	"chatlab/lab/target"
 	"chatlab/shared/bintest"
+	"chatlab/shared/certs"
 )
 
 func TestMain(m *testing.M) { bintest.Main(m) }
@@ -106,6 +108,7 @@ func TestOwnServersPassEveryCheck(t *testing.T) {
 			}
 			earned, _, total := rep.Score()
 			assert.Equal(t, total, earned)
+			assert.Empty(t, rep.Mismatch, "the probe takes the stage's own server for what it is")
 		})
 	}
 }
@@ -115,7 +118,10 @@ func TestOwnServersPassEveryCheck(t *testing.T) {
 func TestWrongStageFailsTheEncodingChecks(t *testing.T) {
 	t.Parallel()
 	bins := servers(t)
-	for _, tc := range []struct{ rubric, server string }{{"v3", "v1"}, {"v2", "v3"}} {
+	for _, tc := range []struct{ rubric, server, says string }{
+		{"v3", "v1", "speaks JSON lines (ChatProto v1/v2), not ChatProto v1.0 binary frames"},
+		{"v2", "v3", "speaks ChatProto v1.0 binary frames, not JSON lines (ChatProto v1/v2)"},
+	} {
 		t.Run(tc.rubric+" against "+tc.server, func(t *testing.T) {
 			t.Parallel()
 			rep := gradeWith(t, tc.rubric, bins[tc.server], nil)
@@ -140,6 +146,68 @@ func TestWrongStageFailsTheEncodingChecks(t *testing.T) {
 				"the server prints its two start-up lines",
 				"a connection that does not log in is closed after 10 seconds",
 			}, passed)
+			// The protocol is named once, at the top, and the failures
+			// that follow from it are listed together.
+			assert.Contains(t, rep.Mismatch, tc.says)
+			var b strings.Builder
+			rubric.WriteTable(&b, rep)
+			out := b.String()
+			assert.Equal(t, 1, strings.Count(out, tc.says), out)
+			assert.Less(t, strings.Index(out, tc.says), strings.Index(out, "points  result"), out)
+			assert.Regexp(t, `\n\d+ failures \([0-9–, ]+\) follow from that; the first, #\d+, says:\n`, out)
+			assert.Equal(t, 1, strings.Count(out, r[failing(rep)[0]-1].Reason), "one reason shown, not %d: %s", len(failing(rep)), out)
+		})
+	}
+}
+
+// startServer starts a stage's server binary for a test, with a
+// certificate if it speaks TLS, and returns its address.
+func startServer(t *testing.T, bin string, useTLS bool) string {
+	t.Helper()
+	spec := target.Spec{Argv: []string{bin}}
+	if useTLS {
+		dir := t.TempDir()
+		cert, key := filepath.Join(dir, "server.crt"), filepath.Join(dir, "server.key")
+		require.NoError(t, certs.Generate(cert, key, certs.Validity))
+		spec.Args = []string{cert, key}
+	}
+	proc, err := target.Start(spec)
+	require.NoError(t, err)
+	t.Cleanup(proc.Kill)
+	return proc.Addr
+}
+
+// Test: before grading, the probe names what a server of another protocol
+// speaks, in one line, and says nothing of a server of the rubric's own.
+func TestProbeNamesTheProtocol(t *testing.T) {
+	t.Parallel()
+	bins := servers(t)
+	bins["task4"] = bintest.Build(t, "../../../../classchat/task4/cmd/server")[0]
+	tlsServer := map[string]bool{"v2-tls": true, "v4": true}
+	for _, tc := range []struct{ rubric, server, says string }{
+		{"v3", "v1", "speaks JSON lines (ChatProto v1/v2), not ChatProto v1.0 binary frames: the checks that need the binary encoding fail"},
+		{"v2", "v3", "speaks ChatProto v1.0 binary frames, not JSON lines (ChatProto v1/v2): the checks that need the JSON encoding fail"},
+		{"v2-tls", "v4", "speaks ChatProto v1.0 binary frames over TLS, not JSON lines (ChatProto v1/v2) over TLS"},
+		{"v4", "v3", "speaks ChatProto v1.0 binary frames without TLS, not ChatProto v1.0 binary frames over TLS: the checks that need TLS fail"},
+		{"v2-tls", "v1", "speaks JSON lines (ChatProto v1/v2) without TLS, not JSON lines (ChatProto v1/v2) over TLS"},
+		{"v3", "v4", "speaks TLS, not ChatProto v1.0 binary frames in the clear"},
+		{"v1", "v2-tls", "speaks TLS, not JSON lines (ChatProto v1/v2) in the clear"},
+		{"v1", "task4", `speaks first (it sent "Enter your username: " before the client said anything), as a ClassChat server does`},
+		{"v1", "v1", ""}, {"v2", "v2", ""}, {"v2-tls", "v2-tls", ""}, {"v3", "v3", ""}, {"v4", "v4", ""},
+	} {
+		t.Run(tc.rubric+" against "+tc.server, func(t *testing.T) {
+			t.Parallel()
+			st, err := Stages.Lookup(tc.rubric)
+			require.NoError(t, err)
+			addr := startServer(t, bins[tc.server], tlsServer[tc.server])
+			got := st.Probe(grade.Env{Addr: addr, Logf: t.Logf})
+			if tc.says == "" {
+				assert.Empty(t, got)
+				return
+			}
+			assert.Contains(t, got, "the server at "+addr+" ")
+			assert.Contains(t, got, tc.says)
+			assert.NotContains(t, got, "\n")
 		})
 	}
 }

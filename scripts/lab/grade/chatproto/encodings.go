@@ -127,8 +127,9 @@ func (w *wire) replyLines(c *rubric.C) {
 
 // ---- ChatProto v1.0 binary frames (§2) ----------------------------------------
 
-// frame builds a frame by hand, from the spec's header layout, so that a
-// fault in the stage's own codec cannot hide one in the server.
+// frame builds a frame by hand, from the header layout of
+// docs/protocol.md §2, so that a fault in the stage's own codec cannot
+// hide one in the server.
 func frame(typ byte, body []byte) []byte {
 	return headerWith(0x4350, 0x01, typ, 0, uint32(len(body)), body)
 }
