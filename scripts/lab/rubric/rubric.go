@@ -51,8 +51,13 @@ type Rubric struct {
 	// Spec says where the checks' Rule citations point, as the rubric
 	// prints it above its checks: "§1.2 is docs/protocol.md, section 1,
 	// rule 2".
-	Spec   string
-	Checks []Check
+	Spec string
+	// Parallel, if above 1, lets that many checks run at once: the
+	// rubric's checks must then not disturb each other (names of their
+	// own, notices of others passed over). Slow checks start first and
+	// final ones run last, whatever it is.
+	Parallel int
+	Checks   []Check
 }
 
 // Max is the rubric's total points.
@@ -148,9 +153,9 @@ type Options struct {
 	Logf func(format string, args ...any)
 }
 
-// Run grades target with r. Checks run one at a time in order, except
-// slow ones, which start first and run beside the rest, and final ones,
-// which run last.
+// Run grades target with r. Checks run one at a time in order (or
+// r.Parallel at once), except slow ones, which start first and run beside
+// the rest, and final ones, which run last.
 func Run(r Rubric, target string, opts Options) Report {
 	if opts.Timeout == 0 {
 		opts.Timeout = DefaultTimeout
@@ -167,17 +172,30 @@ func Run(r Rubric, target string, opts Options) Report {
 			}()
 		}
 	}
+	var mu sync.Mutex // Progress is called from one goroutine at a time
 	progress := func(res Result) {
 		if opts.Progress != nil {
+			mu.Lock()
+			defer mu.Unlock()
 			opts.Progress(res)
 		}
 	}
+	var others sync.WaitGroup
+	free := make(chan struct{}, max(1, r.Parallel))
 	for i, chk := range r.Checks {
-		if !chk.Slow && !chk.Final {
+		if chk.Slow || chk.Final {
+			continue
+		}
+		free <- struct{}{}
+		others.Add(1)
+		go func() {
+			defer others.Done()
 			results[i] = runOne(i+1, chk, opts)
 			progress(results[i])
-		}
+			<-free
+		}()
 	}
+	others.Wait()
 	slow.Wait()
 	for _, res := range results {
 		if res.Check.Slow {

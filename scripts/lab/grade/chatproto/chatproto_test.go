@@ -15,41 +15,68 @@ import (
 
 	"chatlab/chat-v1/proto"
 	"chatlab/lab/grade"
+	"chatlab/lab/internal/labtest"
 	"chatlab/lab/rubric"
 	"chatlab/lab/target"
 	"chatlab/shared/bintest"
 	"chatlab/shared/certs"
 )
 
-func TestMain(m *testing.M) { bintest.Main(m) }
-
-// servers builds every stage's server binary, by stage name.
-func servers(t *testing.T) map[string]string {
-	pkgs := map[string]string{
-		"v1": "../../../../v1/cmd/server", "v2": "../../../../v2/cmd/server", "v2-tls": "../../../../v2/cmd/server-tls",
-		"v3": "../../../../v3/cmd/server", "v4": "../../../../v4/cmd/server",
-	}
-	bins := map[string]string{}
-	for stage, pkg := range pkgs {
-		bins[stage] = bintest.Build(t, pkg)[0]
-	}
-	return bins
+func TestMain(m *testing.M) {
+	labtest.WaitBound(16)
+	bintest.Main(m)
 }
 
-// clients builds every stage's client binary and returns its command
-// line for the grader, by stage name.
-func clients(t *testing.T) map[string][]string {
-	pkgs := map[string]string{
+// The stages' server and client packages, by stage name.
+var (
+	serverPkgs = map[string]string{
+		"v1": "../../../../v1/cmd/server", "v2": "../../../../v2/cmd/server", "v2-tls": "../../../../v2/cmd/server-tls",
+		"v3": "../../../../v3/cmd/server", "v4": "../../../../v4/cmd/server",
+		"task4": "../../../../classchat/task4/cmd/server",
+	}
+	clientPkgs = map[string]string{
 		"v1": "../../../../v1/cmd/client", "v2": "../../../../v2/cmd/client", "v2-tls": "../../../../v2/cmd/client-tls",
 		"v3": "../../../../v3/cmd/client", "v4": "../../../../v4/cmd/client",
 	}
-	cmds := map[string][]string{}
-	for stage, pkg := range pkgs {
+)
+
+// programs builds every server and client the tests run, all at once
+// (once per test process), and returns the servers' binaries and the
+// clients' command lines for the grader, by stage name.
+func programs(t *testing.T) (servers map[string]string, clients map[string][]string) {
+	var pkgs, names []string
+	for name, pkg := range serverPkgs {
+		pkgs, names = append(pkgs, pkg), append(names, "server "+name)
+	}
+	for name, pkg := range clientPkgs {
+		pkgs, names = append(pkgs, pkg), append(names, "client "+name)
+	}
+	bins := bintest.Build(t, pkgs...)
+	servers, clients = map[string]string{}, map[string][]string{}
+	for i, name := range names {
+		kind, stage, _ := strings.Cut(name, " ")
+		if kind == "server" {
+			servers[stage] = bins[i]
+			continue
+		}
 		st, err := Stages.Lookup(stage)
 		require.NoError(t, err)
-		cmds[stage] = append([]string{bintest.Build(t, pkg)[0]}, st.Client[1:]...)
+		clients[stage] = append([]string{bins[i]}, st.Client[1:]...)
 	}
-	return cmds
+	return servers, clients
+}
+
+// servers returns every server's binary, by stage name.
+func servers(t *testing.T) map[string]string {
+	s, _ := programs(t)
+	return s
+}
+
+// clients returns every client's command line for the grader, by stage
+// name.
+func clients(t *testing.T) map[string][]string {
+	_, c := programs(t)
+	return c
 }
 
 func gradeWith(t *testing.T, stage, server string, client []string) rubric.Report {
@@ -98,7 +125,7 @@ func TestRubricsAreOutOf100(t *testing.T) {
 // Test: every stage's own server earns every point of its rubric.
 func TestOwnServersPassEveryCheck(t *testing.T) {
 	t.Parallel()
-	bins, cmds := servers(t), clients(t)
+	bins, cmds := programs(t)
 	for _, st := range Stages {
 		t.Run(st.Name, func(t *testing.T) {
 			t.Parallel()
@@ -182,7 +209,6 @@ func startServer(t *testing.T, bin string, useTLS bool) string {
 func TestProbeNamesTheProtocol(t *testing.T) {
 	t.Parallel()
 	bins := servers(t)
-	bins["task4"] = bintest.Build(t, "../../../../classchat/task4/cmd/server")[0]
 	tlsServer := map[string]bool{"v2-tls": true, "v4": true}
 	for _, tc := range []struct{ rubric, server, says string }{
 		{"v3", "v1", "speaks JSON lines (ChatProto v1/v2), not ChatProto v1.0 binary frames: the checks that need the binary encoding fail"},
