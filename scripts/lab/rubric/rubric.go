@@ -39,6 +39,10 @@ type Check struct {
 	// Final checks run after every other has ended, slow ones included:
 	// one that stops the server, say.
 	Final bool
+	// Alone checks run one at a time, after the others of a Parallel
+	// rubric and beside its slow ones only: what they do may reach other
+	// checks' clients (text in a room every client starts in, say).
+	Alone bool
 	// Run performs the check; it passes unless it calls Fatalf, Errorf,
 	// FailNow or Skipf.
 	Run func(c *C)
@@ -154,8 +158,9 @@ type Options struct {
 }
 
 // Run grades target with r. Checks run one at a time in order (or
-// r.Parallel at once), except slow ones, which start first and run beside
-// the rest, and final ones, which run last.
+// r.Parallel at once, then the Alone ones one at a time), except slow
+// ones, which start first and run beside the rest, and final ones, which
+// run last.
 func Run(r Rubric, target string, opts Options) Report {
 	if opts.Timeout == 0 {
 		opts.Timeout = DefaultTimeout
@@ -183,7 +188,7 @@ func Run(r Rubric, target string, opts Options) Report {
 	var others sync.WaitGroup
 	free := make(chan struct{}, max(1, r.Parallel))
 	for i, chk := range r.Checks {
-		if chk.Slow || chk.Final {
+		if chk.Slow || chk.Final || chk.Alone {
 			continue
 		}
 		free <- struct{}{}
@@ -196,6 +201,12 @@ func Run(r Rubric, target string, opts Options) Report {
 		}()
 	}
 	others.Wait()
+	for i, chk := range r.Checks {
+		if chk.Alone && !chk.Slow && !chk.Final {
+			results[i] = runOne(i+1, chk, opts)
+			progress(results[i])
+		}
+	}
 	slow.Wait()
 	for _, res := range results {
 		if res.Check.Slow {

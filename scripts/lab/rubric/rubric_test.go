@@ -21,7 +21,7 @@ func TestParallelChecks(t *testing.T) {
 		defer mu.Unlock()
 		ended = append(ended, name)
 	}
-	release := make(chan struct{})
+	release, aloneDone := make(chan struct{}), make(chan struct{})
 	started := make(chan struct{}, 8)
 	check := func(c *C) {
 		n := running.Add(1)
@@ -32,10 +32,18 @@ func TestParallelChecks(t *testing.T) {
 		running.Add(-1)
 	}
 	r := Rubric{Parallel: 3, Checks: []Check{
-		{Name: "slow", Points: 1, Slow: true, Run: func(c *C) { <-release; end("slow") }},
+		// The slow check runs beside all the others, the alone one too.
+		{Name: "slow", Points: 1, Slow: true, Run: func(c *C) { <-release; <-aloneDone; end("slow") }},
 		{Name: "a", Points: 1, Run: check}, {Name: "b", Points: 1, Run: check},
 		{Name: "c", Points: 1, Run: check}, {Name: "d", Points: 1, Run: check},
 		{Name: "e", Points: 1, Run: func(c *C) { check(c); c.Errorf("e fails") }},
+		{Name: "alone", Points: 1, Alone: true, Run: func(c *C) {
+			if n := running.Load(); n != 0 {
+				c.Errorf("%d checks ran beside a check that must run alone", n)
+			}
+			end("alone")
+			close(aloneDone)
+		}},
 		{Name: "final", Points: 1, Final: true, Run: func(c *C) { end("final") }},
 	}}
 	go func() {
@@ -52,7 +60,8 @@ func TestParallelChecks(t *testing.T) {
 	}()
 	rep := Run(r, "nowhere", Options{})
 	assert.Equal(t, int32(3), most.Load())
-	assert.Equal(t, []string{"slow", "final"}, ended, "final runs after the slow check")
+	assert.Equal(t, []string{"alone", "slow", "final"}, ended, "alone after the others, final after the slow check")
+	assert.Equal(t, Pass, rep.Results[6].Status, rep.Results[6].Reason)
 	for i, res := range rep.Results {
 		assert.Equal(t, i+1, res.N)
 		assert.Equal(t, r.Checks[i].Name, res.Check.Name)
