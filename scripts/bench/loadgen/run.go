@@ -120,7 +120,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		defer os.RemoveAll(dir)
 		scratch[i] = dir
 	}
-	steps := newSteps(progress, len(cfg.Stages)*cfg.runsPerStage(), time.Now)
+	steps := newSteps(progress, cfg.plan(), time.Now)
 	// each runs one measurement on every stage, one after the other: the
 	// stages of a comparison are measured minutes apart at most, while
 	// the speed of a virtual machine drifts over minutes.
