@@ -6,6 +6,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -74,14 +75,18 @@ func target(t *testing.T, name string) string {
 // Test: every command in the lab guide works as written. make commands
 // must expand (make -n) and be exercised by a test; the flags they give a
 // binary must be its flags; tshark commands run for real over the
-// captures `make pcaps` writes.
+// captures `make pcaps` writes. The commands are checked side by side:
+// most of the time goes to builds and to the captures.
 func TestLabGuide(t *testing.T) {
 	var tshark []string
 	for _, cmd := range guideCommands(t) {
 		words := strings.Fields(cmd)
 		switch words[0] {
 		case "make":
-			t.Run(cmd, func(t *testing.T) { checkMake(t, words[1:]) })
+			t.Run(cmd, func(t *testing.T) {
+				t.Parallel()
+				checkMake(t, words[1:])
+			})
 		case "tshark":
 			tshark = append(tshark, cmd)
 		default:
@@ -91,24 +96,45 @@ func TestLabGuide(t *testing.T) {
 	if len(tshark) == 0 {
 		return
 	}
-	if _, err := exec.LookPath("tshark"); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("tshark is missing, and CI must run the guide's tshark commands: %v", err)
+	t.Run("tshark", func(t *testing.T) {
+		t.Parallel()
+		if _, err := exec.LookPath("tshark"); err != nil {
+			if os.Getenv("CI") != "" {
+				t.Fatalf("tshark is missing, and CI must run the guide's tshark commands: %v", err)
+			}
+			t.Skip("tshark is not installed (.ci/run installs it)")
 		}
-		t.Skip("tshark is not installed (.ci/run installs it)")
-	}
-	out, err := makeIn(t, "pcaps")
-	require.NoError(t, err, "make pcaps: %s", out)
-	for _, cmd := range tshark {
-		t.Run(cmd, func(t *testing.T) {
-			c := exec.Command("sh", "-c", cmd)
-			c.Dir = root
-			out, err := c.CombinedOutput()
-			require.NoError(t, err, "%s", out)
-			assert.Contains(t, string(out), "ChatProto", "the dissector decoded nothing")
-			assert.NotContains(t, string(out), "Lua: Error", "the dissector failed")
-		})
-	}
+		out, err := makeIn(t, "pcaps")
+		require.NoError(t, err, "make pcaps: %s", out)
+		for _, cmd := range tshark {
+			t.Run(cmd, func(t *testing.T) {
+				t.Parallel()
+				c := exec.Command("sh", "-c", cmd)
+				c.Dir = root
+				out, err := c.CombinedOutput()
+				require.NoError(t, err, "%s", out)
+				assert.Contains(t, string(out), "ChatProto", "the dissector decoded nothing")
+				assert.NotContains(t, string(out), "Lua: Error", "the dissector failed")
+			})
+		}
+	})
+}
+
+// built makes each binary once per test process, however many of the
+// guide's commands need it (two builds of one file at once would clash).
+var built sync.Map // bin path -> *binBuild
+
+type binBuild struct {
+	once sync.Once
+	out  string
+	err  error
+}
+
+func buildBin(t *testing.T, bin string) {
+	v, _ := built.LoadOrStore(bin, &binBuild{})
+	b := v.(*binBuild)
+	b.once.Do(func() { b.out, b.err = makeIn(t, "-s", bin) })
+	require.NoError(t, b.err, "make %s: %s", bin, b.out)
 }
 
 func makeIn(t *testing.T, args ...string) (string, error) {
@@ -135,8 +161,7 @@ func checkMake(t *testing.T, args []string) {
 	if len(flags) > 0 {
 		// The binary must know the flags: it parses them before --help.
 		bin := "bin/" + goals[0]
-		out, err := makeIn(t, "-s", bin)
-		require.NoError(t, err, "make %s: %s", bin, out)
+		buildBin(t, bin)
 		c := exec.Command(filepath.Join(root, bin), append(flags, "--help")...)
 		got, err := c.CombinedOutput()
 		assert.NoError(t, err, "%s %s --help: %s", bin, strings.Join(flags, " "), got)

@@ -25,7 +25,7 @@ const Timeout = 60 * time.Second
 var (
 	mu     sync.Mutex
 	dir    string
-	builds = map[string]error{}
+	builds = map[string]*build{}
 )
 
 // Main runs the tests and then removes the binaries built for them; call
@@ -43,43 +43,62 @@ func Main(m *testing.M) {
 // Build compiles each package (a path as `go build` takes it, relative to
 // the test's directory) once per test process and returns the binaries'
 // paths, in order. A binary is named after the last element of its
-// package path.
+// package path. The packages are built side by side, and a package that
+// another test is building is waited for, not built again.
 func Build(t testing.TB, pkgs ...string) []string {
 	t.Helper()
 	mu.Lock()
-	defer mu.Unlock()
 	if dir == "" {
 		d, err := os.MkdirTemp("", "chatlab-bin")
 		if err != nil {
+			mu.Unlock()
 			t.Fatalf("temporary directory: %v", err)
 		}
 		dir = d
 	}
 	paths := make([]string, len(pkgs))
+	waits := make([]*build, len(pkgs))
 	for i, pkg := range pkgs {
 		abs, err := filepath.Abs(pkg)
 		if err != nil {
+			mu.Unlock()
 			t.Fatalf("package %s: %v", pkg, err)
 		}
-		out := filepath.Join(dir, strings.ReplaceAll(strings.TrimPrefix(abs, "/"), "/", "_"))
-		err, done := builds[abs]
-		if !done {
-			args := []string{"build", "-o", out}
-			if RaceEnabled() {
-				args = append(args, "-race")
-			}
-			cmd := exec.Command("go", append(args, pkg)...)
-			if b, berr := cmd.CombinedOutput(); berr != nil {
-				err = errors.New(berr.Error() + "\n" + string(b))
-			}
-			builds[abs] = err
+		paths[i] = filepath.Join(dir, strings.ReplaceAll(strings.TrimPrefix(abs, "/"), "/", "_"))
+		b, started := builds[abs]
+		if !started {
+			b = &build{done: make(chan struct{})}
+			builds[abs] = b
+			go b.run(pkg, paths[i])
 		}
-		if err != nil {
-			t.Fatalf("go build %s: %v", pkg, err)
+		waits[i] = b
+	}
+	mu.Unlock()
+	for i, b := range waits {
+		<-b.done
+		if b.err != nil {
+			t.Fatalf("go build %s: %v", pkgs[i], b.err)
 		}
-		paths[i] = out
 	}
 	return paths
+}
+
+// build is one package's build, shared by every test that needs it.
+type build struct {
+	done chan struct{} // closed when it has ended
+	err  error
+}
+
+func (b *build) run(pkg, out string) {
+	defer close(b.done)
+	args := []string{"build", "-o", out}
+	if RaceEnabled() {
+		args = append(args, "-race")
+	}
+	cmd := exec.Command("go", append(args, pkg)...)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		b.err = errors.New(err.Error() + "\n" + string(out))
+	}
 }
 
 // RaceEnabled reports whether the test binary was built with -race.

@@ -120,25 +120,25 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		defer os.RemoveAll(dir)
 		scratch[i] = dir
 	}
+	steps := newSteps(progress, cfg.plan(), time.Now)
 	// each runs one measurement on every stage, one after the other: the
 	// stages of a comparison are measured minutes apart at most, while
 	// the speed of a virtual machine drifts over minutes.
 	each := func(name string, f func(sr *StageReport, srv *Server, t *target) error) {
 		for i, st := range cfg.Stages {
 			sr := &reports[i]
+			what := st.Name + " " + name
 			if ctx.Err() != nil {
 				sr.Errors = append(sr.Errors, fmt.Sprintf("%s: %v", name, ctx.Err()))
+				steps.skip(what, ctx.Err())
 				continue
 			}
-			fmt.Fprintf(progress, "bench: %s %s ...\n", st.Name, name)
-			began := time.Now()
+			steps.start(what)
 			err := runOne(ctx, cfg, st, scratch[i], name, func(srv *Server, t *target) error { return f(sr, srv, t) })
 			if err != nil {
 				sr.Errors = append(sr.Errors, fmt.Sprintf("%s: %v", name, err))
-				fmt.Fprintf(progress, "bench: %s %s failed: %v\n", st.Name, name, err)
-				continue
 			}
-			fmt.Fprintf(progress, "bench: %s %s done in %.1fs\n", st.Name, name, time.Since(began).Seconds())
+			steps.end(what, err)
 		}
 	}
 	for _, sc := range cfg.Scenarios {

@@ -68,6 +68,13 @@ type Stage struct {
 	// Ready is the server's "I listen" output line, if probing with a
 	// connection would disturb it.
 	Ready *regexp.Regexp
+	// Spec says where the rubric's rule citations point: a document of
+	// this repository ("§1.2 is docs/protocol.md, section 1, rule 2").
+	Spec string
+	// Probe, if set, looks at what the server at env.Addr speaks before
+	// any check runs, and returns one line saying so if it is not the
+	// rubric's protocol ("" if it is, or if it cannot tell).
+	Probe func(env Env) string
 	// Rubric builds the stage's checks for env.
 	Rubric func(env Env) rubric.Rubric
 }
@@ -75,7 +82,7 @@ type Stage struct {
 // Build returns the stage's rubric for env, named after the stage.
 func (s Stage) Build(env Env) rubric.Rubric {
 	r := s.Rubric(env)
-	r.Stage, r.Title = s.Name, s.Title
+	r.Stage, r.Title, r.Spec = s.Name, s.Title, s.Spec
 	return r
 }
 

@@ -90,7 +90,13 @@ func Grade(st Stage, opts Options) (rubric.Report, error) {
 		what = fmt.Sprintf("%s on %s (started by the grader)", strings.Join(argv, " "), proc.Addr)
 	}
 	r := st.Build(env)
-	return rubric.Run(r, what, rubric.Options{Timeout: opts.Timeout, Progress: opts.Progress, Logf: opts.Logf}), nil
+	mismatch := ""
+	if st.Probe != nil && env.Addr != "" {
+		mismatch = st.Probe(env)
+	}
+	rep := rubric.Run(r, what, rubric.Options{Timeout: opts.Timeout, Progress: opts.Progress, Logf: opts.Logf})
+	rep.Mismatch = mismatch
+	return rep, nil
 }
 
 func exists(path string) bool {
@@ -115,6 +121,9 @@ func WriteReport(path string, reps []rubric.Report) error {
 func ListRubric(w io.Writer, st Stage) {
 	r := st.Build(Env{Logf: func(string, ...any) {}})
 	fmt.Fprintf(w, "%s (%s): %d points\n", r.Stage, r.Title, r.Max())
+	if r.Spec != "" {
+		fmt.Fprintf(w, "     rules: %s\n", r.Spec)
+	}
 	for i, c := range r.Checks {
 		rule := ""
 		if c.Rule != "" {
@@ -128,7 +137,10 @@ func ListRubric(w io.Writer, st Stage) {
 func RubricMarkdown(w io.Writer, st Stage) {
 	r := st.Build(Env{Logf: func(string, ...any) {}})
 	fmt.Fprintf(w, "### %s — %s (%d points)\n\n", r.Stage, r.Title, r.Max())
-	fmt.Fprintln(w, "| # | Check | Spec | Points |")
+	if r.Spec != "" {
+		fmt.Fprintf(w, "Rules: %s\n\n", r.Spec)
+	}
+	fmt.Fprintln(w, "| # | Check | Rule | Points |")
 	fmt.Fprintln(w, "|---:|---|---|---:|")
 	for i, c := range r.Checks {
 		fmt.Fprintf(w, "| %d | %s | %s | %d |\n", i+1, strings.ReplaceAll(c.Name, "|", `\|`), c.Rule, c.Points)

@@ -13,28 +13,96 @@ const ReasonWidth = 100
 
 // WriteTable prints rep as the terminal shows it: one numbered row per
 // check with its points and result, the reason of every failure under its
-// row, and the total.
+// row, and the total. When the server speaks another protocol
+// (rep.Mismatch), that is said once at the top, and the failures that
+// follow from it are listed together instead of one reason each.
 func WriteTable(w io.Writer, rep Report) {
 	fmt.Fprintf(w, "Grading %s (%s)\n", rep.Stage, rep.Title)
-	fmt.Fprintf(w, "Target: %s\n\n", rep.Target)
+	fmt.Fprintf(w, "Target: %s\n", rep.Target)
+	if rep.Spec != "" {
+		fmt.Fprintf(w, "Rules: %s\n", rep.Spec)
+	}
+	if rep.Mismatch != "" {
+		fmt.Fprintf(w, "\n%s\n", rep.Mismatch)
+	}
+	fmt.Fprintln(w)
 	nameWidth := len("check")
 	for _, res := range rep.Results {
 		nameWidth = max(nameWidth, utf8.RuneCountInString(label(res.Check)))
 	}
+	var folded []int
 	fmt.Fprintf(w, "%3s  %-*s  %6s  %s\n", "#", nameWidth, "check", "points", "result")
 	for _, res := range rep.Results {
 		fmt.Fprintf(w, "%3d  %s  %6s  %s\n", res.N, pad(label(res.Check), nameWidth),
 			fmt.Sprintf("%d/%d", res.Earned(), res.Check.Points), res.Status)
-		if res.Reason != "" {
-			for _, line := range fold(res.Reason, ReasonWidth) {
-				fmt.Fprintf(w, "%3s  %s %s\n", "", strings.Repeat(" ", 2), line)
-			}
+		if res.Reason == "" {
+			continue
 		}
+		if rep.Mismatch != "" && res.Status == Fail {
+			folded = append(folded, res.N)
+			continue
+		}
+		for _, line := range fold(res.Reason, ReasonWidth) {
+			fmt.Fprintf(w, "%3s  %s %s\n", "", strings.Repeat(" ", 2), line)
+		}
+	}
+	if len(folded) > 0 {
+		first := rep.Results[folded[0]-1]
+		fmt.Fprintf(w, "\n%s (%s) follow from that; the first, #%d, says:\n", plural(len(folded), "failure"), ranges(folded), first.N)
+		for _, line := range fold(first.Reason, ReasonWidth) {
+			fmt.Fprintf(w, "  %s\n", line)
+		}
+		fmt.Fprintln(w, "  (the Markdown report has every reason)")
 	}
 	fmt.Fprintf(w, "\n%s\n", Total(rep))
 }
 
+// ranges writes check numbers, in order, as "2–7, 9, 11–31".
+func ranges(ns []int) string {
+	var parts []string
+	for i := 0; i < len(ns); {
+		j := i
+		for j+1 < len(ns) && ns[j+1] == ns[j]+1 {
+			j++
+		}
+		if j == i {
+			parts = append(parts, fmt.Sprint(ns[i]))
+		} else {
+			parts = append(parts, fmt.Sprintf("%d–%d", ns[i], ns[j]))
+		}
+		i = j + 1
+	}
+	return strings.Join(parts, ", ")
+}
+
+// Scaled is the score on the rubric's whole scale, counting only the
+// checks that were graded: earned out of graded, as a share of total. It
+// is 0 when nothing was graded.
+func (r Report) Scaled() float64 {
+	earned, graded, total := r.Score()
+	if graded == 0 {
+		return 0
+	}
+	return float64(earned) * float64(total) / float64(graded)
+}
+
+// ScoreText is the score as a summary shows it: "93/100" when every
+// check was graded, "92/96 graded = 95.8/100" when some were not.
+func ScoreText(r Report) string {
+	earned, graded, total := r.Score()
+	switch graded {
+	case total:
+		return fmt.Sprintf("%d/%d", earned, total)
+	case 0:
+		return fmt.Sprintf("nothing graded (of %d)", total)
+	}
+	return fmt.Sprintf("%d/%d graded = %s/%d", earned, graded, decimal(r.Scaled()), total)
+}
+
 // Total is the report's last line: "Total: 93/100 (2 checks failed)".
+// Checks not graded are left out of the points, and the score is scaled
+// to what was graded: "Total: 92/96 of the graded points = 95.8/100
+// (1 check failed; 2 checks (4 points) not graded here)".
 func Total(rep Report) string {
 	earned, graded, total := rep.Score()
 	failed, skipped := 0, 0
@@ -46,7 +114,15 @@ func Total(rep Report) string {
 			skipped++
 		}
 	}
-	s := fmt.Sprintf("Total: %d/%d", earned, total)
+	var s string
+	switch graded {
+	case total:
+		s = fmt.Sprintf("Total: %d/%d", earned, total)
+	case 0:
+		s = fmt.Sprintf("Total: nothing graded (of %d points)", total)
+	default:
+		s = fmt.Sprintf("Total: %d/%d of the graded points = %s/%d", earned, graded, decimal(rep.Scaled()), total)
+	}
 	var notes []string
 	if failed > 0 {
 		notes = append(notes, plural(failed, "check")+" failed")
@@ -60,6 +136,11 @@ func Total(rep Report) string {
 	return s + " (" + strings.Join(notes, "; ") + ")"
 }
 
+// decimal writes x with one decimal, without a trailing ".0".
+func decimal(x float64) string {
+	return strings.TrimSuffix(fmt.Sprintf("%.1f", x), ".0")
+}
+
 // WriteMarkdown writes reports as a Markdown document: a summary table,
 // then each rubric with its reasons.
 func WriteMarkdown(w io.Writer, title string, reps []Report) {
@@ -71,15 +152,20 @@ func WriteMarkdown(w io.Writer, title string, reps []Report) {
 		fmt.Fprintln(w, "| Stage | Score | Target |")
 		fmt.Fprintln(w, "|---|---|---|")
 		for _, rep := range reps {
-			earned, _, total := rep.Score()
-			fmt.Fprintf(w, "| %s | %d/%d | %s |\n", rep.Stage, earned, total, cell(rep.Target))
+			fmt.Fprintf(w, "| %s | %s | %s |\n", rep.Stage, ScoreText(rep), cell(rep.Target))
 		}
 		fmt.Fprintln(w)
 	}
 	for _, rep := range reps {
 		fmt.Fprintf(w, "## %s — %s\n\n", rep.Stage, rep.Title)
 		fmt.Fprintf(w, "Target: %s\n\n", cell(rep.Target))
-		fmt.Fprintln(w, "| # | Check | Spec | Points | Result | Reason |")
+		if rep.Spec != "" {
+			fmt.Fprintf(w, "Rules: %s\n\n", rep.Spec)
+		}
+		if rep.Mismatch != "" {
+			fmt.Fprintf(w, "**%s**\n\n", rep.Mismatch)
+		}
+		fmt.Fprintln(w, "| # | Check | Rule | Points | Result | Reason |")
 		fmt.Fprintln(w, "|---:|---|---|---:|---|---|")
 		for _, res := range rep.Results {
 			fmt.Fprintf(w, "| %d | %s | %s | %d/%d | %s | %s |\n", res.N, cell(res.Check.Name), cell(res.Check.Rule),

@@ -29,7 +29,7 @@ const DefaultTimeout = 30 * time.Second
 type Check struct {
 	// Name says what is checked, as the rubric prints it.
 	Name string
-	// Rule names the part of the spec the check covers ("§1.3").
+	// Rule names the part of the rubric's Spec the check covers ("§1.3").
 	Rule string
 	// Points are earned when the check passes.
 	Points int
@@ -39,6 +39,10 @@ type Check struct {
 	// Final checks run after every other has ended, slow ones included:
 	// one that stops the server, say.
 	Final bool
+	// Alone checks run one at a time, after the others of a Parallel
+	// rubric and beside its slow ones only: what they do may reach other
+	// checks' clients (text in a room every client starts in, say).
+	Alone bool
 	// Run performs the check; it passes unless it calls Fatalf, Errorf,
 	// FailNow or Skipf.
 	Run func(c *C)
@@ -46,9 +50,18 @@ type Check struct {
 
 // Rubric is a stage's list of checks.
 type Rubric struct {
-	Stage  string // "v3", "task4"
-	Title  string // "ChatProto v1.0, binary over TCP"
-	Checks []Check
+	Stage string // "v3", "task4"
+	Title string // "ChatProto v1.0, binary over TCP"
+	// Spec says where the checks' Rule citations point, as the rubric
+	// prints it above its checks: "§1.2 is docs/protocol.md, section 1,
+	// rule 2".
+	Spec string
+	// Parallel, if above 1, lets that many checks run at once: the
+	// rubric's checks must then not disturb each other (names of their
+	// own, notices of others passed over). Slow checks start first and
+	// final ones run last, whatever it is.
+	Parallel int
+	Checks   []Check
 }
 
 // Max is the rubric's total points.
@@ -100,10 +113,15 @@ func (r Result) Earned() int {
 // Report is a graded rubric.
 type Report struct {
 	Stage, Title string
+	Spec         string // where the rules cited point (Rubric.Spec)
 	Target       string // what was graded: "bin/server-v3 (started by the grader)", "127.0.0.1:5555"
-	Started      time.Time
-	Elapsed      time.Duration
-	Results      []Result
+	// Mismatch, if set, is the one line that says the server speaks
+	// another protocol than the rubric's, found before any check ran:
+	// the failures that follow from it are shown together.
+	Mismatch string
+	Started  time.Time
+	Elapsed  time.Duration
+	Results  []Result
 }
 
 // Score returns the points earned, the points of the checks that were
@@ -139,14 +157,15 @@ type Options struct {
 	Logf func(format string, args ...any)
 }
 
-// Run grades target with r. Checks run one at a time in order, except
-// slow ones, which start first and run beside the rest, and final ones,
-// which run last.
+// Run grades target with r. Checks run one at a time in order (or
+// r.Parallel at once, then the Alone ones one at a time), except slow
+// ones, which start first and run beside the rest, and final ones, which
+// run last.
 func Run(r Rubric, target string, opts Options) Report {
 	if opts.Timeout == 0 {
 		opts.Timeout = DefaultTimeout
 	}
-	rep := Report{Stage: r.Stage, Title: r.Title, Target: target, Started: time.Now()}
+	rep := Report{Stage: r.Stage, Title: r.Title, Spec: r.Spec, Target: target, Started: time.Now()}
 	results := make([]Result, len(r.Checks))
 	var slow sync.WaitGroup
 	for i, chk := range r.Checks {
@@ -158,13 +177,32 @@ func Run(r Rubric, target string, opts Options) Report {
 			}()
 		}
 	}
+	var mu sync.Mutex // Progress is called from one goroutine at a time
 	progress := func(res Result) {
 		if opts.Progress != nil {
+			mu.Lock()
+			defer mu.Unlock()
 			opts.Progress(res)
 		}
 	}
+	var others sync.WaitGroup
+	free := make(chan struct{}, max(1, r.Parallel))
 	for i, chk := range r.Checks {
-		if !chk.Slow && !chk.Final {
+		if chk.Slow || chk.Final || chk.Alone {
+			continue
+		}
+		free <- struct{}{}
+		others.Add(1)
+		go func() {
+			defer others.Done()
+			results[i] = runOne(i+1, chk, opts)
+			progress(results[i])
+			<-free
+		}()
+	}
+	others.Wait()
+	for i, chk := range r.Checks {
+		if chk.Alone && !chk.Slow && !chk.Final {
 			results[i] = runOne(i+1, chk, opts)
 			progress(results[i])
 		}

@@ -8,9 +8,9 @@ import (
 	"chatlab/chat-v1/proto"
 )
 
-// Model is the chat state as the spec defines it (§1), enough to say what
-// every client receives after each action: who is online, which room each
-// user is in, and the members of every room. It follows the reference
+// Model is the chat state as docs/protocol.md §1 defines it, enough to say
+// what every client receives after each action: who is online, which room
+// each user is in, and the members of every room. It follows the reference
 // server's order of delivery (v1/chatserver): a log-in is answered before
 // the room hears of it, a room's members hear of a join or a leave before
 // the one who moved gets JOIN_ROOM.

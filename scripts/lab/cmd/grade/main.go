@@ -104,8 +104,7 @@ func main() {
 	if len(reports) > 1 {
 		fmt.Println("\nSummary:")
 		for _, rep := range reports {
-			earned, _, total := rep.Score()
-			fmt.Printf("  %-7s %3d/%-3d  %s\n", rep.Stage, earned, total, rubric.Total(rep))
+			fmt.Printf("  %-7s %s\n", rep.Stage, rubric.Total(rep))
 		}
 	}
 	if *report != "" && len(reports) > 0 {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -14,40 +15,68 @@ import (
 
 	"chatlab/chat-v1/proto"
 	"chatlab/lab/grade"
+	"chatlab/lab/internal/labtest"
 	"chatlab/lab/rubric"
 	"chatlab/lab/target"
 	"chatlab/shared/bintest"
+	"chatlab/shared/certs"
 )
 
-func TestMain(m *testing.M) { bintest.Main(m) }
-
-// servers builds every stage's server binary, by stage name.
-func servers(t *testing.T) map[string]string {
-	pkgs := map[string]string{
-		"v1": "../../../../v1/cmd/server", "v2": "../../../../v2/cmd/server", "v2-tls": "../../../../v2/cmd/server-tls",
-		"v3": "../../../../v3/cmd/server", "v4": "../../../../v4/cmd/server",
-	}
-	bins := map[string]string{}
-	for stage, pkg := range pkgs {
-		bins[stage] = bintest.Build(t, pkg)[0]
-	}
-	return bins
+func TestMain(m *testing.M) {
+	labtest.WaitBound(16)
+	bintest.Main(m)
 }
 
-// clients builds every stage's client binary and returns its command
-// line for the grader, by stage name.
-func clients(t *testing.T) map[string][]string {
-	pkgs := map[string]string{
+// The stages' server and client packages, by stage name.
+var (
+	serverPkgs = map[string]string{
+		"v1": "../../../../v1/cmd/server", "v2": "../../../../v2/cmd/server", "v2-tls": "../../../../v2/cmd/server-tls",
+		"v3": "../../../../v3/cmd/server", "v4": "../../../../v4/cmd/server",
+		"task4": "../../../../classchat/task4/cmd/server",
+	}
+	clientPkgs = map[string]string{
 		"v1": "../../../../v1/cmd/client", "v2": "../../../../v2/cmd/client", "v2-tls": "../../../../v2/cmd/client-tls",
 		"v3": "../../../../v3/cmd/client", "v4": "../../../../v4/cmd/client",
 	}
-	cmds := map[string][]string{}
-	for stage, pkg := range pkgs {
+)
+
+// programs builds every server and client the tests run, all at once
+// (once per test process), and returns the servers' binaries and the
+// clients' command lines for the grader, by stage name.
+func programs(t *testing.T) (servers map[string]string, clients map[string][]string) {
+	var pkgs, names []string
+	for name, pkg := range serverPkgs {
+		pkgs, names = append(pkgs, pkg), append(names, "server "+name)
+	}
+	for name, pkg := range clientPkgs {
+		pkgs, names = append(pkgs, pkg), append(names, "client "+name)
+	}
+	bins := bintest.Build(t, pkgs...)
+	servers, clients = map[string]string{}, map[string][]string{}
+	for i, name := range names {
+		kind, stage, _ := strings.Cut(name, " ")
+		if kind == "server" {
+			servers[stage] = bins[i]
+			continue
+		}
 		st, err := Stages.Lookup(stage)
 		require.NoError(t, err)
-		cmds[stage] = append([]string{bintest.Build(t, pkg)[0]}, st.Client[1:]...)
+		clients[stage] = append([]string{bins[i]}, st.Client[1:]...)
 	}
-	return cmds
+	return servers, clients
+}
+
+// servers returns every server's binary, by stage name.
+func servers(t *testing.T) map[string]string {
+	s, _ := programs(t)
+	return s
+}
+
+// clients returns every client's command line for the grader, by stage
+// name.
+func clients(t *testing.T) map[string][]string {
+	_, c := programs(t)
+	return c
 }
 
 func gradeWith(t *testing.T, stage, server string, client []string) rubric.Report {
@@ -96,7 +125,7 @@ func TestRubricsAreOutOf100(t *testing.T) {
 // Test: every stage's own server earns every point of its rubric.
 func TestOwnServersPassEveryCheck(t *testing.T) {
 	t.Parallel()
-	bins, cmds := servers(t), clients(t)
+	bins, cmds := programs(t)
 	for _, st := range Stages {
 		t.Run(st.Name, func(t *testing.T) {
 			t.Parallel()
@@ -106,6 +135,7 @@ func TestOwnServersPassEveryCheck(t *testing.T) {
 			}
 			earned, _, total := rep.Score()
 			assert.Equal(t, total, earned)
+			assert.Empty(t, rep.Mismatch, "the probe takes the stage's own server for what it is")
 		})
 	}
 }
@@ -115,7 +145,10 @@ func TestOwnServersPassEveryCheck(t *testing.T) {
 func TestWrongStageFailsTheEncodingChecks(t *testing.T) {
 	t.Parallel()
 	bins := servers(t)
-	for _, tc := range []struct{ rubric, server string }{{"v3", "v1"}, {"v2", "v3"}} {
+	for _, tc := range []struct{ rubric, server, says string }{
+		{"v3", "v1", "speaks JSON lines (ChatProto v1/v2), not ChatProto v1.0 binary frames"},
+		{"v2", "v3", "speaks ChatProto v1.0 binary frames, not JSON lines (ChatProto v1/v2)"},
+	} {
 		t.Run(tc.rubric+" against "+tc.server, func(t *testing.T) {
 			t.Parallel()
 			rep := gradeWith(t, tc.rubric, bins[tc.server], nil)
@@ -140,6 +173,67 @@ func TestWrongStageFailsTheEncodingChecks(t *testing.T) {
 				"the server prints its two start-up lines",
 				"a connection that does not log in is closed after 10 seconds",
 			}, passed)
+			// The protocol is named once, at the top, and the failures
+			// that follow from it are listed together.
+			assert.Contains(t, rep.Mismatch, tc.says)
+			var b strings.Builder
+			rubric.WriteTable(&b, rep)
+			out := b.String()
+			assert.Equal(t, 1, strings.Count(out, tc.says), out)
+			assert.Less(t, strings.Index(out, tc.says), strings.Index(out, "points  result"), out)
+			assert.Regexp(t, `\n\d+ failures \([0-9–, ]+\) follow from that; the first, #\d+, says:\n`, out)
+			assert.Equal(t, 1, strings.Count(out, r[failing(rep)[0]-1].Reason), "one reason shown, not %d: %s", len(failing(rep)), out)
+		})
+	}
+}
+
+// startServer starts a stage's server binary for a test, with a
+// certificate if it speaks TLS, and returns its address.
+func startServer(t *testing.T, bin string, useTLS bool) string {
+	t.Helper()
+	spec := target.Spec{Argv: []string{bin}}
+	if useTLS {
+		dir := t.TempDir()
+		cert, key := filepath.Join(dir, "server.crt"), filepath.Join(dir, "server.key")
+		require.NoError(t, certs.Generate(cert, key, certs.Validity))
+		spec.Args = []string{cert, key}
+	}
+	proc, err := target.Start(spec)
+	require.NoError(t, err)
+	t.Cleanup(proc.Kill)
+	return proc.Addr
+}
+
+// Test: before grading, the probe names what a server of another protocol
+// speaks, in one line, and says nothing of a server of the rubric's own.
+func TestProbeNamesTheProtocol(t *testing.T) {
+	t.Parallel()
+	bins := servers(t)
+	tlsServer := map[string]bool{"v2-tls": true, "v4": true}
+	for _, tc := range []struct{ rubric, server, says string }{
+		{"v3", "v1", "speaks JSON lines (ChatProto v1/v2), not ChatProto v1.0 binary frames: the checks that need the binary encoding fail"},
+		{"v2", "v3", "speaks ChatProto v1.0 binary frames, not JSON lines (ChatProto v1/v2): the checks that need the JSON encoding fail"},
+		{"v2-tls", "v4", "speaks ChatProto v1.0 binary frames over TLS, not JSON lines (ChatProto v1/v2) over TLS"},
+		{"v4", "v3", "speaks ChatProto v1.0 binary frames without TLS, not ChatProto v1.0 binary frames over TLS: the checks that need TLS fail"},
+		{"v2-tls", "v1", "speaks JSON lines (ChatProto v1/v2) without TLS, not JSON lines (ChatProto v1/v2) over TLS"},
+		{"v3", "v4", "speaks TLS, not ChatProto v1.0 binary frames in the clear"},
+		{"v1", "v2-tls", "speaks TLS, not JSON lines (ChatProto v1/v2) in the clear"},
+		{"v1", "task4", `speaks first (it sent "Enter your username: " before the client said anything), as a ClassChat server does`},
+		{"v1", "v1", ""}, {"v2", "v2", ""}, {"v2-tls", "v2-tls", ""}, {"v3", "v3", ""}, {"v4", "v4", ""},
+	} {
+		t.Run(tc.rubric+" against "+tc.server, func(t *testing.T) {
+			t.Parallel()
+			st, err := Stages.Lookup(tc.rubric)
+			require.NoError(t, err)
+			addr := startServer(t, bins[tc.server], tlsServer[tc.server])
+			got := st.Probe(grade.Env{Addr: addr, Logf: t.Logf})
+			if tc.says == "" {
+				assert.Empty(t, got)
+				return
+			}
+			assert.Contains(t, got, "the server at "+addr+" ")
+			assert.Contains(t, got, tc.says)
+			assert.NotContains(t, got, "\n")
 		})
 	}
 }

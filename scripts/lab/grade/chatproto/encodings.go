@@ -1,6 +1,7 @@
 package chatproto
 
 import (
+	"bufio"
 	"bytes"
 	"crypto/tls"
 	"encoding/binary"
@@ -98,37 +99,44 @@ func (w *wire) longLine(c *rubric.C) {
 }
 
 // replyLines reads the raw bytes of replies and checks each is one line
-// holding one JSON object whose "type" comes first or anywhere.
+// holding one JSON object whose "type" comes first or anywhere: the
+// LOGIN_ACK, then the LIST_ROOMS reply, with at most notices of other
+// users (SYSTEM_MSG) between them.
 func (w *wire) replyLines(c *rubric.C) {
 	conn := w.conn(c)
 	name := w.name("alice")
 	fmt.Fprintf(conn, "{\"type\":\"login\",\"username\":%q}\n{\"type\":\"list_rooms\"}\n", name)
 	conn.SetReadDeadline(time.Now().Add(chattest.Timeout))
-	var got []byte
-	buf := make([]byte, 4096)
-	for bytes.Count(got, []byte("\n")) < 2 {
-		n, err := conn.Read(buf)
-		got = append(got, buf[:n]...)
-		if err != nil {
-			c.Fatalf("reading the replies to LOGIN and LIST_ROOMS: %v (got %q)", err, got)
-		}
+	r := bufio.NewReader(conn)
+	hasType := func(line []byte, typ string) bool {
+		return bytes.Contains(line, []byte(`"type":"`+typ+`"`)) || bytes.Contains(line, []byte(`"type": "`+typ+`"`))
 	}
-	lines := bytes.SplitN(got, []byte("\n"), 3)
-	for i, want := range []string{"login_ack", "list_rooms"} {
-		line := bytes.TrimSuffix(lines[i], []byte("\r"))
-		if !bytes.HasPrefix(line, []byte("{")) || !bytes.HasSuffix(line, []byte("}")) {
-			c.Fatalf("reply %d is not one JSON object on its line: %q", i+1, line)
+	for n := 1; ; n++ {
+		line, err := r.ReadBytes('\n')
+		if err != nil {
+			c.Fatalf("reading the replies to LOGIN and LIST_ROOMS: %v (got %q)", err, line)
 		}
-		if !bytes.Contains(line, []byte(`"type":"`+want+`"`)) && !bytes.Contains(line, []byte(`"type": "`+want+`"`)) {
-			c.Fatalf("reply %d should have \"type\":%q: %q", i+1, want, line)
+		line = bytes.TrimSuffix(bytes.TrimSuffix(line, []byte("\n")), []byte("\r"))
+		if !bytes.HasPrefix(line, []byte("{")) || !bytes.HasSuffix(line, []byte("}")) {
+			c.Fatalf("reply %d is not one JSON object on its line: %q", n, line)
+		}
+		switch {
+		case n == 1 && !hasType(line, "login_ack"):
+			c.Fatalf("reply 1 should have \"type\":\"login_ack\": %q", line)
+		case n == 1, hasType(line, "system_msg"):
+		case hasType(line, "list_rooms"):
+			return
+		default:
+			c.Fatalf("reply %d should have \"type\":\"list_rooms\": %q", n, line)
 		}
 	}
 }
 
 // ---- ChatProto v1.0 binary frames (§2) ----------------------------------------
 
-// frame builds a frame by hand, from the spec's header layout, so that a
-// fault in the stage's own codec cannot hide one in the server.
+// frame builds a frame by hand, from the header layout of
+// docs/protocol.md §2, so that a fault in the stage's own codec cannot
+// hide one in the server.
 func frame(typ byte, body []byte) []byte {
 	return headerWith(0x4350, 0x01, typ, 0, uint32(len(body)), body)
 }

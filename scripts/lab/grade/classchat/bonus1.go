@@ -19,7 +19,7 @@ func Bonus1(env grade.Env) rubric.Rubric {
 		{Name: "the help (status `help`, with its commands) follows the welcome", Rule: "bonus 1", Points: 1, Run: r.b1Help},
 		{Name: "/create makes a group, once", Rule: "bonus 1", Points: 2, Run: r.b1Create},
 		{Name: "/join joins a group that exists", Rule: "bonus 1", Points: 1, Run: r.b1Join},
-		{Name: "a message to @group reaches its members, from its sender", Rule: "bonus 1; must not be wrong 1", Points: 2, Run: r.b1Post},
+		{Name: "a message to @group reaches its members, from its sender", Rule: "bonus 1; original's bug 1", Points: 2, Run: r.b1Post},
 		{Name: "/leave leaves, and the last one out deletes the group", Rule: "bonus 1", Points: 2, Run: r.b1Leave},
 		{Name: "/groups lists groups and members; an unknown command is refused", Rule: "bonus 1", Points: 2, Run: r.b1List},
 	}}

@@ -33,10 +33,10 @@ const (
 func Bonus2(env grade.Env) rubric.Rubric {
 	r := &jsonRun{run: newRun(env), pass: passBonus}
 	return rubric.Rubric{Stage: "bonus2", Title: "ClassChat bonus 2: file transfer", Checks: []rubric.Check{
-		{Name: "a file reaches its recipient, from its sender, and is confirmed", Rule: "bonus 2; must not be wrong 1", Points: 3, Run: r.b2Small},
-		{Name: "a 9.9 MiB file arrives whole", Rule: "must not be wrong 4", Points: 3, Run: r.b2Big},
-		{Name: "the server refuses a file over 10 MiB with an error", Rule: "must not be wrong 5", Points: 2, Run: r.b2TooBig},
-		{Name: "the server stops reading a message far over the limit", Rule: "must not be wrong 5", Points: 1, Run: r.b2Huge},
+		{Name: "a file reaches its recipient, from its sender, and is confirmed", Rule: "bonus 2; original's bug 1", Points: 3, Run: r.b2Small},
+		{Name: "a 9.9 MiB file arrives whole", Rule: "original's bug 4", Points: 3, Run: r.b2Big},
+		{Name: "the server refuses a file over 10 MiB with an error", Rule: "original's bug 5", Points: 2, Run: r.b2TooBig},
+		{Name: "the server stops reading a message far over the limit", Rule: "original's bug 5", Points: 1, Run: r.b2Huge},
 		{Name: "a file for a user not connected gets `User '<r>' is not connected.`", Rule: "bonus 2", Points: 1, Run: r.b2NotConnected},
 	}}
 }

@@ -28,9 +28,9 @@ func Bonus3(env grade.Env) rubric.Rubric {
 	return rubric.Rubric{Stage: "bonus3", Title: "ClassChat bonus 3: offline messages", Checks: []rubric.Check{
 		{Name: "a message for a user offline is queued, the sender told, and delivered at log-in", Rule: "bonus 3", Points: 2, Run: r.b3Queued},
 		{Name: "at log-in: welcome, `offline_messages`, the messages in order with timestamps, help; then none", Rule: "bonus 3, log-in order", Points: 3, Run: r.b3Order},
-		{Name: "a file for a user offline is queued and delivered at log-in", Rule: "bonus 3; must not be wrong 7", Points: 1, Run: r.b3File},
-		{Name: "the queue survives a restart of the server", Rule: "must not be wrong 9", Points: 2, Run: r.b3Restart},
-		{Name: "the queue is bounded, with an error to the sender once it is full", Rule: "must not be wrong 9", Points: 2, Run: r.b3Bound},
+		{Name: "a file for a user offline is queued and delivered at log-in", Rule: "bonus 3; original's bug 7", Points: 1, Run: r.b3File},
+		{Name: "the queue survives a restart of the server", Rule: "original's bug 9", Points: 2, Run: r.b3Restart},
+		{Name: "the queue is bounded, with an error to the sender once it is full", Rule: "original's bug 9", Points: 2, Run: r.b3Bound},
 	}}
 }
 

@@ -1,11 +1,13 @@
 // Package classchat grades the ClassChat stages (classchat/ in this
-// repository; the contract is shared/spec/classchat.md) black-box, over
+// repository; the protocol is docs/classchat-protocol.md) black-box, over
 // the wire: every check talks to a server at env.Addr as a client would,
 // so the same rubric grades the stage's own server, or any other
 // implementation of its protocol, in any language, given with ADDR.
 //
-// The rubrics carry the course report's weights: task 1 30 points, task 2
-// 20, task 3 20, task 4 30, each bonus 10.
+// The rubrics carry the course's weights: task 1 30 points, task 2 20,
+// task 3 20, task 4 30, each bonus 10. A check's Rule names the part of
+// docs/classchat-protocol.md it covers: a task's section, or "original's
+// bug N", item N of its list of what the original gets wrong.
 //
 //   - Task 1's server serves one client, and its operator types at its
 //     standard input and reads its standard output. Its checks walk through
@@ -36,36 +38,40 @@ import (
 	"chatlab/lab/grade"
 )
 
+// Spec says where the rubrics' rules point.
+const Spec = "docs/classchat-protocol.md: \"task N\" and \"bonus N\" are its sections; " +
+	"\"original's bug N\" is item N of its list \"Where the original is wrong, and ours is not\""
+
 // Stages are the ClassChat stages, in the course's order.
 var Stages = grade.Registry{
 	{
-		Name: "task1", Title: "ClassChat task 1: one server, one client", Server: "server-task1",
+		Name: "task1", Title: "ClassChat task 1: one server, one client", Spec: Spec, Server: "server-task1",
 		// Task 1 serves one client: a probe connection would use it up.
 		Ready:  task1Ready,
 		Rubric: Task1,
 	},
 	{
-		Name: "task2", Title: "ClassChat task 2: one thread, poll(2)", Client: []string{"client-task2"},
+		Name: "task2", Title: "ClassChat task 2: one thread, poll(2)", Spec: Spec, Client: []string{"client-task2"},
 		Rubric: Task2,
 	},
 	{
-		Name: "task3", Title: "ClassChat task 3: many clients, a goroutine each", Server: "server-task3",
+		Name: "task3", Title: "ClassChat task 3: many clients, a goroutine each", Spec: Spec, Server: "server-task3",
 		Rubric: Task3,
 	},
 	{
-		Name: "task4", Title: "ClassChat task 4: usernames and routed direct messages", Server: "server-task4",
+		Name: "task4", Title: "ClassChat task 4: usernames and routed direct messages", Spec: Spec, Server: "server-task4",
 		Rubric: Task4,
 	},
 	{
-		Name: "bonus1", Title: "ClassChat bonus 1: groups", Server: "server-bonus1",
+		Name: "bonus1", Title: "ClassChat bonus 1: groups", Spec: Spec, Server: "server-bonus1",
 		Rubric: Bonus1,
 	},
 	{
-		Name: "bonus2", Title: "ClassChat bonus 2: file transfer", Server: "server-bonus2",
+		Name: "bonus2", Title: "ClassChat bonus 2: file transfer", Spec: Spec, Server: "server-bonus2",
 		Rubric: Bonus2,
 	},
 	{
-		Name: "bonus3", Title: "ClassChat bonus 3: offline messages", Server: "server-bonus3",
+		Name: "bonus3", Title: "ClassChat bonus 3: offline messages", Spec: Spec, Server: "server-bonus3",
 		ServerArgs: Bonus3Args,
 		Rubric:     Bonus3,
 	},

@@ -16,6 +16,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"chatlab/lab/grade"
+	"chatlab/lab/internal/labtest"
 	"chatlab/lab/rubric"
 )
 
@@ -23,6 +24,7 @@ func TestMain(m *testing.M) {
 	// The servers here answer in milliseconds: a check that must fail by
 	// waiting for what does not come need not wait long.
 	wait = 2 * time.Second
+	labtest.WaitBound(16)
 	code := m.Run()
 	if buildDir != "" {
 		os.RemoveAll(buildDir)
@@ -66,17 +68,30 @@ func binDir(t *testing.T) string {
 		require.NoError(t, err)
 		buildDir = d
 	}
-	for name, pkg := range binaries {
-		err, done := builds[name]
-		if !done {
-			out, berr := exec.Command("go", "build", "-o", filepath.Join(buildDir, name),
-				filepath.Join("..", "..", "..", "..", pkg)).CombinedOutput()
-			if berr != nil {
-				err = fmt.Errorf("go build %s: %v\n%s", pkg, berr, out)
-			}
-			builds[name] = err
+	if len(builds) == 0 {
+		// Side by side: linking is most of the time, and one link does
+		// not use both cores.
+		var wg sync.WaitGroup
+		errs := make(chan [2]any, len(binaries))
+		for name, pkg := range binaries {
+			wg.Go(func() {
+				out, err := exec.Command("go", "build", "-o", filepath.Join(buildDir, name),
+					filepath.Join("..", "..", "..", "..", pkg)).CombinedOutput()
+				if err != nil {
+					err = fmt.Errorf("go build %s: %v\n%s", pkg, err, out)
+				}
+				errs <- [2]any{name, err}
+			})
 		}
-		require.NoError(t, err)
+		wg.Wait()
+		close(errs)
+		for e := range errs {
+			err, _ := e[1].(error)
+			builds[e[0].(string)] = err
+		}
+	}
+	for name := range binaries {
+		require.NoError(t, builds[name])
 	}
 	return buildDir
 }
@@ -128,6 +143,7 @@ func TestWeights(t *testing.T) {
 // Test: every stage's own server (task 2: its own client) passes every
 // check of its rubric, graded as `make grade` grades it.
 func TestOwnStagesPassEveryCheck(t *testing.T) {
+	t.Parallel()
 	dir := binDir(t)
 	for _, st := range Stages {
 		t.Run(st.Name, func(t *testing.T) {

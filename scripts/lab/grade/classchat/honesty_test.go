@@ -52,6 +52,7 @@ func expectOutcome(t *testing.T, rep rubric.Report, failing, skipped []int) {
 // Test: a server that corrupts one thing fails exactly the check of that
 // thing; every other check passes.
 func TestOneDefectFailsOneCheck(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name    string
 		stage   string
@@ -112,6 +113,7 @@ func TestTask1AtAnAddress(t *testing.T) {
 
 // Test: task 2's rubric against clients with one defect each.
 func TestTask2Defects(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		defect  string
 		failing []int
@@ -135,6 +137,7 @@ func TestTask2Defects(t *testing.T) {
 // log-in, so everywhere; bonus 3's against bonus 2's (no offline queue)
 // fails every queue check.
 func TestEarlierStagesFail(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		stage, server string
 		failing       []int

@@ -28,7 +28,9 @@ const Goodbye = "Goodbye! Disconnecting..."
 // or a thread per direction is for a reader of the code to judge.)
 func Task2(env grade.Env) rubric.Rubric {
 	r := newRun(env)
-	return rubric.Rubric{Stage: "task2", Title: "ClassChat task 2: one thread, poll(2)", Checks: []rubric.Check{
+	// Each check runs a client of its own against a server of its own:
+	// they may run side by side.
+	return rubric.Rubric{Stage: "task2", Title: "ClassChat task 2: one thread, poll(2)", Parallel: 3, Checks: []rubric.Check{
 		{Name: "shows the server's lines while nothing is typed", Rule: "task 2, waiting on both", Points: 4, Run: r.t2ShowsLines},
 		{Name: "sends a typed line while the server says nothing", Rule: "task 2, waiting on both", Points: 4, Run: r.t2SendsLines},
 		{Name: "a line that arrives in pieces is shown whole", Rule: "tasks 1–3, framing", Points: 3, Run: r.t2Pieces},

@@ -40,7 +40,7 @@ func Task3(env grade.Env) rubric.Rubric {
 		{Name: "exit is answered `Goodbye! Disconnecting...` and the connection closed", Rule: "task 3", Points: 2, Run: r.t3Exit},
 		{Name: "the others are told `[SYSTEM] Client N has left the chat`", Rule: "task 3", Points: 2, Run: r.t3Left},
 		{Name: "lines sent together or in pieces arrive one by one", Rule: "tasks 1–3, framing", Points: 3, Run: r.t3Framing},
-		{Name: "a client that reads nothing stalls nobody", Rule: "task 3; must not be wrong 10", Points: 2, Run: r.t3Sloth},
+		{Name: "a client that reads nothing stalls nobody", Rule: "task 3; original's bug 10", Points: 2, Run: r.t3Sloth},
 	}}
 }
 

@@ -32,11 +32,11 @@ func Task4(env grade.Env) rubric.Rubric {
 		{Name: "objects back to back, with or without white space, are all read", Rule: "task 4, framing", Points: 3, Run: r.t4BackToBack},
 		{Name: "every object the server sends ends with a newline", Rule: "task 4, framing", Points: 2, Run: r.t4Newlines},
 		{Name: "a departure is told `<u> has left the chat`, with the new user list", Rule: "task 4", Points: 2, Run: r.t4Left},
-		{Name: "the sender a client claims is ignored", Rule: "must not be wrong 1", Points: 3, Run: r.t4Spoof},
-		{Name: "a duplicate log-in is refused and the first session goes on", Rule: "must not be wrong 2", Points: 2, Run: r.t4Duplicate},
-		{Name: "names are checked: 1–20 characters, no spaces, `@` or `/`", Rule: "must not be wrong 3", Points: 1, Run: r.t4Names},
+		{Name: "the sender a client claims is ignored", Rule: "original's bug 1", Points: 3, Run: r.t4Spoof},
+		{Name: "a duplicate log-in is refused and the first session goes on", Rule: "original's bug 2", Points: 2, Run: r.t4Duplicate},
+		{Name: "names are checked: 1–20 characters, no spaces, `@` or `/`", Rule: "original's bug 3", Points: 1, Run: r.t4Names},
 		{Name: "a line that is not JSON gets `Invalid message format. Please use JSON.`", Rule: "task 4", Points: 1, Run: r.t4NotJSON},
-		{Name: "a client that reads nothing stalls nobody", Rule: "must not be wrong 10", Points: 2, Run: r.t4Sloth},
+		{Name: "a client that reads nothing stalls nobody", Rule: "original's bug 10", Points: 2, Run: r.t4Sloth},
 	}}
 }
 
