@@ -65,29 +65,45 @@ func Build(t testing.TB, pkgs ...string) []string {
 		}
 		dir = d
 	}
+	// The packages not built yet are built side by side: linking is much
+	// of a build, and one link leaves cores idle.
 	paths := make([]string, len(pkgs))
+	abss := make([]string, len(pkgs))
+	errs := make([]error, len(pkgs))
+	started := make([]bool, len(pkgs))
+	var wg sync.WaitGroup
 	for i, pkg := range pkgs {
 		abs, err := filepath.Abs(pkg)
 		if err != nil {
 			t.Fatalf("package %s: %v", pkg, err)
 		}
 		out := filepath.Join(dir, strings.ReplaceAll(strings.TrimPrefix(abs, "/"), "/", "_"))
-		err, done := builds[abs]
-		if !done {
+		paths[i], abss[i] = out, abs
+		if _, done := builds[abs]; done {
+			continue
+		}
+		builds[abs], started[i] = nil, true
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
 			args := []string{"build", "-o", out}
 			if RaceEnabled() {
 				args = append(args, "-race")
 			}
 			cmd := exec.Command("go", append(args, pkg)...)
 			if b, berr := cmd.CombinedOutput(); berr != nil {
-				err = errors.New(berr.Error() + "\n" + string(b))
+				errs[i] = errors.New(berr.Error() + "\n" + string(b))
 			}
-			builds[abs] = err
+		}()
+	}
+	wg.Wait()
+	for i, pkg := range pkgs {
+		if started[i] {
+			builds[abss[i]] = errs[i]
 		}
-		if err != nil {
+		if err := builds[abss[i]]; err != nil {
 			t.Fatalf("go build %s: %v", pkg, err)
 		}
-		paths[i] = out
 	}
 	return paths
 }
