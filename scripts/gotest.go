@@ -15,7 +15,7 @@
 //
 // -race runs the tests under the race detector; -alloc then runs the
 // allocation tests (-run Allocate) again without it, where their counts
-// mean something, showing only the packages that have such tests.
+// mean something, in the packages that have such tests.
 // -checks-failed names checks that failed before the tests (make's
 // fmt-check, vet, …), so that the summary and the exit status include them.
 // GO names the go command (default go).
@@ -28,8 +28,11 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"os/exec"
+	"path/filepath"
+	"regexp"
 	"sort"
 	"strings"
 	"time"
@@ -99,14 +102,44 @@ func main() {
 	var allocRuns []run
 	if *alloc {
 		for _, m := range flag.Args() {
-			fmt.Printf("== go test -count=1 -run Allocate ./... in %s (allocation counts, without -race)\n", m)
-			allocRuns = append(allocRuns, goTest(goCmd, m, []string{"test", "-json", "-count=1", "-run", "Allocate", "./..."}, false))
+			pkgs := allocPackages(m)
+			if len(pkgs) == 0 {
+				continue
+			}
+			fmt.Printf("== go test -count=1 -run Allocate in %s (allocation counts, without -race)\n", m)
+			allocRuns = append(allocRuns, goTest(goCmd, m, append([]string{"test", "-json", "-count=1", "-run", "Allocate"}, pkgs...), false))
 		}
 	}
 	ok := summarize(runs, allocRuns, strings.Fields(*checksFailed))
 	if !ok {
 		os.Exit(1)
 	}
+}
+
+// allocTest is the name of an allocation test, as -run Allocate picks it.
+var allocTest = regexp.MustCompile(`(?m)^func Test\w*Allocate\w*\(`)
+
+// allocPackages returns the packages of module (as ./dir) that have
+// allocation tests: building the others' tests without -race only to run
+// nothing would take longer than the tests.
+func allocPackages(module string) []string {
+	seen := map[string]bool{}
+	filepath.WalkDir(module, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !strings.HasSuffix(path, "_test.go") {
+			return nil
+		}
+		if b, err := os.ReadFile(path); err == nil && allocTest.Match(b) {
+			rel, _ := filepath.Rel(module, filepath.Dir(path))
+			seen["./"+filepath.ToSlash(rel)] = true
+		}
+		return nil
+	})
+	var pkgs []string
+	for p := range seen {
+		pkgs = append(pkgs, p)
+	}
+	sort.Strings(pkgs)
+	return pkgs
 }
 
 // goTest runs go with args in module and shows its output as go test does
@@ -277,7 +310,7 @@ func summarize(runs, allocRuns []run, checksFailed []string) bool {
 			}
 		}
 		sort.Strings(bad)
-		fmt.Fprintf(&w, "allocation tests without -race: %d packages, %d failed", n, len(bad))
+		fmt.Fprintf(&w, "allocation tests without -race: %d %s, %d failed", n, plural(n, "package"), len(bad))
 		if len(bad) > 0 {
 			fmt.Fprintf(&w, ": %s", strings.Join(bad, " "))
 		}
@@ -294,4 +327,11 @@ func summarize(runs, allocRuns []run, checksFailed []string) bool {
 	fmt.Fprintf(&w, "packages: %d passed, %d failed, %d skipped\n", count[passed], count[failed], count[skipped])
 	os.Stdout.Write(w.Bytes())
 	return ok
+}
+
+func plural(n int, s string) string {
+	if n == 1 {
+		return s
+	}
+	return s + "s"
 }
