@@ -204,12 +204,15 @@ bench: $(BIN)/bench $(addprefix $(BIN)/server-,$(filter-out lean,$(BENCH_STAGES)
 # fails, then sums up (scripts/gotest.go) and fails at the end if anything
 # did. Allocation counts mean nothing under -race: the allocation tests
 # run again without it.
+# (The checks run through a variable, not $(MAKE) itself: `make -n test`
+# then shows the recipe and runs nothing.)
 CHECKS := fmt-check vet modules-alone binaries-answer
+run-check = $(MAKE) --no-print-directory -s
 
 test: $(BIN)/gotest ## the whole suite, as CI runs it
 	@failed=; for c in $(CHECKS); do \
 		echo "== $$c"; \
-		$(MAKE) --no-print-directory -s $$c || failed="$$failed $$c"; \
+		$(run-check) $$c || failed="$$failed $$c"; \
 	done; \
 	GO=$(GO) ./$(BIN)/gotest -race -alloc -checks-failed "$$failed" $(MODULES)
 
