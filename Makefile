@@ -121,8 +121,8 @@ $(BIN)/client-%: FORCE
 	@$(GO) build -o $@ ./$(call client-pkg,$*)
 
 # The program replaces the recipe's shell (exec): its signals and exit
-# status are its own. make still exits 2 after a failed recipe, and says
-# "Error N" with the program's status N; no make can do otherwise.
+# status are its own. make itself still exits 2 after a failed recipe (that
+# is make's rule), and says "Error N" with the program's status N.
 server-%: $(BIN)/server-%
 	@exec ./$(BIN)/server-$* $(FLAGS) $(or $(SERVER_ARGS_$*),$(PORT))
 
