@@ -55,12 +55,16 @@ func randomBytes(t *testing.T, n int) []byte {
 	return b
 }
 
-// fileRequest is what the original client sends for a file.
+// fileRequest is what the original client sends for a file. The base64
+// text goes in as it is: it needs no escaping, so the object is byte for
+// byte what json.Marshal makes of it, without a pass over megabytes.
 func fileRequest(t *testing.T, to, name string, data []byte, checksum string) string {
 	b, err := json.Marshal(bonus2.FileRequest{Type: "file", Sender: "whoever", Receiver: to, FileData: bonus2.FileData{
-		Filename: name, Filesize: int64(len(data)), Checksum: checksum, Data: base64.StdEncoding.EncodeToString(data)}})
+		Filename: name, Filesize: int64(len(data)), Checksum: checksum, Data: "DATA"}})
 	require.NoError(t, err)
-	return string(b)
+	before, after, ok := strings.Cut(string(b), `"DATA"`)
+	require.True(t, ok)
+	return before + `"` + base64.StdEncoding.EncodeToString(data) + `"` + after
 }
 
 // client runs our client in-process, its downloads in a temporary folder.
@@ -80,8 +84,11 @@ func client(t *testing.T, addr, name string) (*io.PipeWriter, *chattest.Output, 
 	return typing, out, dir
 }
 
-// A file just under the limit arrives whole, both ways.
+// A file just under the limit arrives whole. (Our client's side of the
+// limit: TestClientRefusesOverTheLimit; our client sending megabytes:
+// TestProgressWhileSending.)
 func TestLargeFileArrivesIntact(t *testing.T) {
+	t.Parallel()
 	addr := start(t)
 	alice := login(t, addr, "alice")
 	_, bobScreen, bobDir := client(t, addr, "bob")
@@ -98,6 +105,7 @@ func TestLargeFileArrivesIntact(t *testing.T) {
 
 	// And from our client: /sendfile with the original's two questions.
 	path := filepath.Join(t.TempDir(), "notes.pdf")
+	data = randomBytes(t, 100<<10)
 	require.NoError(t, os.WriteFile(path, data, 0o644))
 	typing, carolScreen, _ := client(t, addr, "carol")
 	alice.Next()
@@ -149,6 +157,7 @@ func TestDefaultDownloads(t *testing.T) {
 }
 
 func TestOverTheLimitIsRefusedByTheServer(t *testing.T) {
+	t.Parallel()
 	addr := start(t)
 	alice := login(t, addr, "alice")
 	bob := login(t, addr, "bob", alice)
@@ -218,14 +227,24 @@ func TestSaveNeverOverwritesOrKeepsDamage(t *testing.T) {
 	assert.ErrorIs(t, err, os.ErrNotExist, "a damaged file is not kept")
 }
 
+// Our client sends a file of exactly the limit, and refuses one byte more.
 func TestClientRefusesOverTheLimit(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "big")
-	require.NoError(t, os.WriteFile(path, make([]byte, bonus2.MaxFileBytes+1), 0o644))
-	_, err := bonus2.ReadFile("alice", "bob", path)
+	data := randomBytes(t, bonus2.MaxFileBytes)
+	require.NoError(t, os.WriteFile(path, data, 0o644))
+	req, err := bonus2.ReadFile("alice", "bob", path)
+	require.NoError(t, err)
+	assert.Equal(t, int64(bonus2.MaxFileBytes), req.FileData.Filesize)
+	assert.Equal(t, bonus2.Checksum(data), req.FileData.Checksum)
+	assert.Equal(t, base64.StdEncoding.EncodedLen(bonus2.MaxFileBytes), len(req.FileData.Data))
+
+	require.NoError(t, os.WriteFile(path, append(data, 0), 0o644))
+	_, err = bonus2.ReadFile("alice", "bob", path)
 	assert.ErrorContains(t, err, "the limit is 10 MiB")
 }
 
 func TestProgressWhileSending(t *testing.T) {
+	t.Parallel()
 	addr := start(t)
 	bob := login(t, addr, "bob")
 	typing, screen, _ := client(t, addr, "alice")

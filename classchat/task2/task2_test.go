@@ -268,6 +268,7 @@ func TestTyped(t *testing.T) {
 // Test: after exit the client waits for the server to close, but not for
 // ever: LastWords at most.
 func TestLastWordsAreBounded(t *testing.T) {
+	t.Parallel() // it waits the whole bound: let TestBinary run meanwhile
 	l := listen(t)
 	c := startClient(t, l.Addr().String())
 	srv := accept(t, l)
@@ -391,6 +392,7 @@ func TestOneGoroutine(t *testing.T) {
 // Test: the binary, built, against task 3's server: it shows the welcome,
 // the acknowledgment and the goodbye, and exits 0.
 func TestBinary(t *testing.T) {
+	t.Parallel()
 	bins := bintest.Build(t, "./cmd/client")
 	t.Run("task 3", func(t *testing.T) {
 		_, port, err := net.SplitHostPort(newTask3(t))

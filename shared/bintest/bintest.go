@@ -28,6 +28,16 @@ var (
 	builds = map[string]*build{}
 )
 
+// A program built with -race sleeps a second before it exits 0 (GORACE's
+// atexit_sleep_ms), to let late race reports out. The binaries the tests
+// run report races as they happen: they need not wait, and a test that
+// runs dozens of them would wait dozens of seconds.
+func init() {
+	if g := os.Getenv("GORACE"); !strings.Contains(g, "atexit_sleep_ms") {
+		os.Setenv("GORACE", strings.TrimSpace("atexit_sleep_ms=0 "+g))
+	}
+}
+
 // Main runs the tests and then removes the binaries built for them; call
 // it from TestMain.
 func Main(m *testing.M) {
@@ -42,8 +52,7 @@ func Main(m *testing.M) {
 
 // Build compiles each package (a path as `go build` takes it, relative to
 // the test's directory) once per test process and returns the binaries'
-// paths, in order. A binary is named after the last element of its
-// package path. The packages are built side by side, and a package that
+// paths, in order. A binary is named after its package's full path. The packages are built side by side, and a package that
 // another test is building is waited for, not built again.
 func Build(t testing.TB, pkgs ...string) []string {
 	t.Helper()
@@ -56,6 +65,8 @@ func Build(t testing.TB, pkgs ...string) []string {
 		}
 		dir = d
 	}
+	// The packages not built yet are built side by side: linking is much
+	// of a build, and one link leaves cores idle.
 	paths := make([]string, len(pkgs))
 	waits := make([]*build, len(pkgs))
 	for i, pkg := range pkgs {

@@ -2,6 +2,7 @@ package framing
 
 import (
 	"bufio"
+	"bytes"
 	"io"
 )
 
@@ -39,31 +40,59 @@ func (j *JSONReader) Next() ([]byte, error) {
 	}
 	depth, inString, escaped := 0, false, false
 	for {
-		c, err := j.r.ReadByte()
-		if err == io.EOF {
-			return nil, io.ErrUnexpectedEOF
-		}
-		if err != nil {
+		// Scan what is buffered in place, and take it in one append: an
+		// object of megabytes (a file) must not cost a call per byte.
+		chunk, err := j.r.Peek(max(j.r.Buffered(), 1))
+		if len(chunk) == 0 {
+			if err == io.EOF {
+				return nil, io.ErrUnexpectedEOF
+			}
 			return nil, err
 		}
-		if len(j.buf) >= j.max {
+		// Look no further than one byte past the limit.
+		room := j.max - len(j.buf)
+		if len(chunk) > room+1 {
+			chunk = chunk[:room+1]
+		}
+		end := -1
+		for i := 0; i < len(chunk) && end < 0; i++ {
+			if inString && !escaped {
+				// Inside a string only a quote or a backslash matters.
+				k := bytes.IndexAny(chunk[i:], `"\`)
+				if k < 0 {
+					break
+				}
+				i += k
+			}
+			c := chunk[i]
+			switch {
+			case escaped:
+				escaped = false
+			case inString && c == '\\':
+				escaped = true
+			case c == '"':
+				inString = !inString
+			case inString:
+			case c == '{':
+				depth++
+			case c == '}':
+				if depth--; depth == 0 {
+					end = i + 1
+				}
+			}
+		}
+		n := len(chunk)
+		if end >= 0 {
+			n = end
+		}
+		if n > room {
+			j.r.Discard(room + 1)
 			return nil, ErrObjectTooLarge
 		}
-		j.buf = append(j.buf, c)
-		switch {
-		case escaped:
-			escaped = false
-		case inString && c == '\\':
-			escaped = true
-		case c == '"':
-			inString = !inString
-		case inString:
-		case c == '{':
-			depth++
-		case c == '}':
-			if depth--; depth == 0 {
-				return j.buf, nil
-			}
+		j.buf = append(j.buf, chunk[:n]...)
+		j.r.Discard(n)
+		if end >= 0 {
+			return j.buf, nil
 		}
 	}
 }

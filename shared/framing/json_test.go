@@ -70,6 +70,82 @@ func TestJSONReaderStopsEarly(t *testing.T) {
 	assert.Less(t, src.n, 8192)
 }
 
+// slowReader returns a few bytes per Read, as a network may.
+type slowReader struct{ data []byte }
+
+func (r *slowReader) Read(p []byte) (int, error) {
+	if len(r.data) == 0 {
+		return 0, io.EOF
+	}
+	n := min(len(p), 1+len(r.data)%7, len(r.data))
+	copy(p, r.data[:n])
+	r.data = r.data[n:]
+	return n, nil
+}
+
+// byteReader is how JSONReader read an object before it scanned buffered
+// chunks, one byte at a time: the model the fuzz test holds it to.
+type byteReader struct {
+	JSONReader
+}
+
+func (j *byteReader) Next() ([]byte, error) {
+	j.buf = j.buf[:0]
+	first, err := j.skipSpace()
+	if err != nil {
+		return nil, err
+	}
+	if first != '{' {
+		return nil, j.skipJunk()
+	}
+	depth, inString, escaped := 0, false, false
+	for {
+		c, err := j.r.ReadByte()
+		if err == io.EOF {
+			return nil, io.ErrUnexpectedEOF
+		}
+		if err != nil {
+			return nil, err
+		}
+		if len(j.buf) >= j.max {
+			return nil, ErrObjectTooLarge
+		}
+		j.buf = append(j.buf, c)
+		switch {
+		case escaped:
+			escaped = false
+		case inString && c == '\\':
+			escaped = true
+		case c == '"':
+			inString = !inString
+		case inString:
+		case c == '{':
+			depth++
+		case c == '}':
+			if depth--; depth == 0 {
+				return j.buf, nil
+			}
+		}
+	}
+}
+
+// An object of megabytes, in pieces as TCP delivers them, arrives whole.
+func TestJSONReaderLargeObject(t *testing.T) {
+	text := strings.Repeat(`abc\"}{`, 1<<18)
+	obj := `{"data":"` + text + `","n":{"m":1}}`
+	src := io.MultiReader(strings.NewReader(obj[:1000]), strings.NewReader(obj[1000:100000]), strings.NewReader(obj[100000:]+`{"next":1}`))
+	jr := NewJSONReader(src, len(obj))
+	got, err := jr.Next()
+	require.NoError(t, err)
+	assert.Equal(t, obj, string(got))
+	got, err = jr.Next()
+	require.NoError(t, err)
+	assert.Equal(t, `{"next":1}`, string(got))
+
+	_, err = NewJSONReader(strings.NewReader(obj), len(obj)-1).Next()
+	assert.ErrorIs(t, err, ErrObjectTooLarge)
+}
+
 func FuzzJSONReader(f *testing.F) {
 	f.Add([]byte(`{"sender": "alice", "receiver": "bob", "text": "hi"}{"x":1}`), 64)
 	f.Add([]byte("junk\n{\"a\":\"}\\\"{\"}\n"), 16)
@@ -79,8 +155,13 @@ func FuzzJSONReader(f *testing.F) {
 			return
 		}
 		jr := NewJSONReader(bytes.NewReader(data), max)
+		model := &byteReader{*NewJSONReader(&slowReader{data}, max)}
 		for range len(data) + 1 {
 			obj, err := jr.Next()
+			want, wantErr := model.Next()
+			if string(obj) != string(want) || !errors.Is(err, wantErr) && err != wantErr {
+				t.Fatalf("got %q, %v; reading a byte at a time gives %q, %v", obj, err, want, wantErr)
+			}
 			switch {
 			case errors.Is(err, ErrNotObject):
 				continue

@@ -46,10 +46,11 @@ import (
 	"unicode/utf8"
 )
 
-// Timings. WaitLimit bounds every WaitFor; PollEvery is the pause between
-// captures while waiting.
+// Timings. WaitLimit bounds every WaitFor: generously, as it costs nothing
+// when the awaited screen comes, and a busy machine can be slow to show
+// it. PollEvery is the pause between captures while waiting.
 const (
-	WaitLimit = 5 * time.Second
+	WaitLimit = 30 * time.Second
 	PollEvery = 5 * time.Millisecond
 )
 

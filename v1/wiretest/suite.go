@@ -381,38 +381,74 @@ func testShutdownTellsEveryone(t *testing.T, env Env) {
 }
 
 // A client that logs in and then never reads must not slow anyone down:
-// the others keep chatting at full speed until the server cuts it off.
+// the others keep chatting, each message answered at once, until the
+// server cuts it off. How soon that comes is a matter of bytes (the
+// socket buffers and the queue), never of time: the test bounds the bytes.
 func testSlowConsumer(t *testing.T, env Env) {
 	srv := env.StartServer(t, chatserver.Config{QueueBytes: 64 << 10})
-	sloth := srv.Dial()
-	if tcp, ok := sloth.Raw.(*net.TCPConn); ok {
-		tcp.SetReadBuffer(4096) // fill up sooner
+	sloth := srv.DialRaw()
+	// A small receive buffer fills sooner. (On a TLS connection, the one
+	// underneath.)
+	raw := sloth
+	if tc, ok := raw.(interface{ NetConn() net.Conn }); ok {
+		raw = tc.NetConn()
 	}
-	sloth.Send(proto.Message{Kind: proto.KindLogin, Username: "sloth"})
+	if tcp, ok := raw.(*net.TCPConn); ok {
+		require.NoError(t, tcp.SetReadBuffer(4096))
+	}
+	login, err := Codec(env.Codec).Encode(proto.Message{Kind: proto.KindLogin, Username: "sloth"})
+	require.NoError(t, err)
+	sloth.SetDeadline(time.Now().Add(chattest.Timeout))
+	_, err = sloth.Write(login)
+	require.NoError(t, err)
+	ack, err := Codec(env.Codec).NewDecoder(sloth)()
+	require.NoError(t, err)
+	require.Equal(t, proto.KindLoginAck, ack.Kind, Format(ack))
+	// From here on sloth reads nothing.
+
 	alice := srv.Login("alice")
 	bob := srv.Login("bob")
 	alice.Expect("bob's arrival", System("bob joined general"))
-	// From here on nobody reads sloth's side: its harness reader stops
-	// once its own buffer is full.
 
+	// alice sends a few messages at a time, so that filling the buffers
+	// takes fewer round trips; each is answered, and bob gets each.
+	const window = 8
 	text := string(bytes.Repeat([]byte("z"), proto.MaxTextBytes))
-	deadline := time.Now().Add(4 * chattest.Timeout)
-	sent := 0
-	for {
-		require.True(t, time.Now().Before(deadline), "sloth was never cut off (sent %d messages)", sent)
-		alice.Send(proto.Message{Kind: proto.KindRoomMsg, Text: text})
-		sent++
-		ack := alice.Next() // never delayed by sloth
-		require.Equal(t, proto.KindRoomMsgAck, ack.Kind)
-		m := bob.Next()
-		require.Equal(t, proto.KindRoomMsg, m.Kind, "bob keeps receiving (got %s)", Format(m))
-		if ack.Recipients == 1 {
-			break // sloth no longer took the message
+	left := System("sloth left general")
+	cut, aliceSaw, bobSaw := -1, false, false // the first message sloth did not take
+	for sent := 0; cut < 0; sent += window {
+		// Far more than the socket buffers and the queue can hold.
+		require.Less(t, sent*len(text), 64<<20, "sloth was never cut off (sent %d messages)", sent)
+		for range window {
+			alice.Send(proto.Message{Kind: proto.KindRoomMsg, Text: text})
 		}
-		require.EqualValues(t, 2, ack.Recipients)
+		for i := range window {
+			ack := alice.Next() // never delayed by sloth
+			if cut >= 0 && left(ack) {
+				aliceSaw, ack = true, alice.Next()
+			}
+			require.Equal(t, proto.KindRoomMsgAck, ack.Kind, "got %s", Format(ack))
+			m := bob.Next()
+			if cut >= 0 && left(m) {
+				bobSaw, m = true, bob.Next()
+			}
+			require.Equal(t, proto.KindRoomMsg, m.Kind, "bob keeps receiving (got %s)", Format(m))
+			switch {
+			case cut < 0 && ack.Recipients == 1:
+				cut = sent + i // sloth no longer took the message
+			case cut < 0:
+				require.EqualValues(t, 2, ack.Recipients)
+			default:
+				require.EqualValues(t, 1, ack.Recipients, "sloth is gone")
+			}
+		}
 	}
-	alice.Expect("sloth being cut off", System("sloth left general"))
-	bob.Expect("sloth being cut off", System("sloth left general"))
+	if !aliceSaw {
+		alice.Expect("sloth being cut off", left)
+	}
+	if !bobSaw {
+		bob.Expect("sloth being cut off", left)
+	}
 	alice.Send(proto.Message{Kind: proto.KindListUsers})
 	assert.Equal(t, []string{"alice", "bob"}, alice.Next().Users)
 }

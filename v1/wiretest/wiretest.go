@@ -105,12 +105,24 @@ func (e Env) StartServer(t *testing.T, cfg chatserver.Config) *Server {
 // Dial connects a scripted client that has not logged in.
 func (s *Server) Dial() *Client {
 	s.t.Helper()
-	if s.env.Dial == nil {
-		return chattest.Dial(s.t, s.Addr, Codec(s.env.Codec))
+	return chattest.Wrap(s.t, s.DialRaw(), Codec(s.env.Codec))
+}
+
+// DialRaw connects without the harness: nothing reads the connection but
+// the caller.
+func (s *Server) DialRaw() net.Conn {
+	s.t.Helper()
+	var conn net.Conn
+	if s.env.Dial != nil {
+		conn = s.env.Dial(s.t, s.Addr)
+	} else {
+		var err error
+		if conn, err = net.DialTimeout("tcp", s.Addr, chattest.Timeout); err != nil {
+			s.t.Fatalf("dial %s: %v", s.Addr, err)
+		}
 	}
-	conn := s.env.Dial(s.t, s.Addr)
 	s.t.Cleanup(func() { conn.Close() })
-	return chattest.Wrap(s.t, conn, Codec(s.env.Codec))
+	return conn
 }
 
 // Login connects a client and logs it in as name, checking LOGIN_ACK.
