@@ -40,15 +40,20 @@ func quick(attempts int) *chatclient.Backoff {
 
 // startReconnecting runs a client as alice against addr that re-connects.
 func startReconnecting(t *testing.T, addr string, b *chatclient.Backoff) *session {
+	return startDialing(t, func(ctx context.Context) (net.Conn, error) {
+		return (&net.Dialer{}).DialContext(ctx, "tcp", addr)
+	}, b)
+}
+
+// startDialing runs a client as alice that connects with dial and
+// re-connects.
+func startDialing(t *testing.T, dial func(context.Context) (net.Conn, error), b *chatclient.Backoff) *session {
 	pipe, typing := io.Pipe()
 	s := &session{t: t, typing: typing, screen: newScreen(), done: make(chan error, 1)}
 	s.input = &promptReader{r: pipe, screen: s.screen}
 	s.client = chatclient.New(chatclient.Config{
 		Username: "alice", Codec: jsonwire.Codec{}, Now: clock,
-		Dial: func(ctx context.Context) (net.Conn, error) {
-			return (&net.Dialer{}).DialContext(ctx, "tcp", addr)
-		},
-		In: s.input, Out: s.screen, Reconnect: b,
+		Dial: dial, In: s.input, Out: s.screen, Reconnect: b,
 	})
 	go func() { s.done <- s.client.Run(t.Context()) }()
 	t.Cleanup(func() { typing.Close() })
@@ -108,7 +113,20 @@ func TestReconnectGivesUp(t *testing.T) {
 // A refused name is not tried again; nor is anything after /quit.
 func TestNoReconnectAfterARefusal(t *testing.T) {
 	srv, addr := serveOn(t, "127.0.0.1:0")
-	alice := startReconnecting(t, addr, quick(1000))
+	// Alice's re-connections wait until someone else has taken her name
+	// on the new server, whichever is faster.
+	taken := make(chan struct{})
+	dials := 0
+	alice := startDialing(t, func(ctx context.Context) (net.Conn, error) {
+		if dials++; dials > 1 {
+			select {
+			case <-taken:
+			case <-ctx.Done():
+				return nil, ctx.Err()
+			}
+		}
+		return (&net.Dialer{}).DialContext(ctx, "tcp", addr)
+	}, quick(1000))
 	alice.screen.waitLine(t, "[12:01:05] *** logged in as alice, in room general. Type /help for commands.")
 	require.NoError(t, srv.Shutdown(t.Context()))
 	alice.screen.waitLine(t, "[12:01:05] *** connection lost — reconnecting in 20ms (attempt 1 of 1000)")
@@ -118,6 +136,7 @@ func TestNoReconnectAfterARefusal(t *testing.T) {
 	other := chattest.Dial(t, addr, wiretest.Codec(jsonwire.Codec{}))
 	other.Send(proto.Message{Kind: proto.KindLogin, Username: "ALICE"})
 	require.Equal(t, proto.KindLoginAck, other.Next().Kind)
+	close(taken)
 	var rej *chatclient.RejectError
 	require.ErrorAs(t, alice.wait(), &rej)
 	assert.Equal(t, proto.ReasonNameTaken, rej.Reason)
