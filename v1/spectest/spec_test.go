@@ -34,7 +34,7 @@ const (
 // Timings of this test, not of the protocol.
 const (
 	ioTimeout    = 20 * time.Second // longest wait for a line or a close
-	loginTimeout = time.Second     // LoginTimeout knob, instead of 10 s: long enough for a log-in on a busy machine
+	loginTimeout = time.Second      // LoginTimeout knob, instead of 10 s: long enough for a log-in on a busy machine
 )
 
 // ---------------------------------------------------------------------------

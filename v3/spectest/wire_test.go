@@ -29,7 +29,7 @@ const (
 // Timings of this test, not of the protocol.
 const (
 	ioTimeout    = 20 * time.Second // longest wait for a frame or a close
-	loginTimeout = time.Second     // LoginTimeout knob, instead of 10 s: long enough for a log-in on a busy machine
+	loginTimeout = time.Second      // LoginTimeout knob, instead of 10 s: long enough for a log-in on a busy machine
 )
 
 // config is the v3 server's configuration, for the knobs.
