@@ -75,6 +75,8 @@ func TestOfflineMessagesInOrder(t *testing.T) {
 	assert.Equal(t, task4.Notice(task4.StatusSuccess, "File 'later.txt' queued for bob (offline)"), alice.Next())
 
 	bob, held := login(t, addr, "bob")
+	assert.Equal(t, task4.Notice(task4.StatusSystem, "bob has joined the chat"), alice.Next())
+	assert.Equal(t, task4.StatusUserList, alice.Next().Status)
 	require.Len(t, held, 4)
 	var notice bonus3.OfflineNotice
 	require.NoError(t, json.Unmarshal(held[0], &notice))
@@ -96,9 +98,10 @@ func TestOfflineMessagesInOrder(t *testing.T) {
 	assert.Equal(t, "later.txt", filepath.Base(saved))
 
 	// Delivered messages are gone: the next log-in has none.
+	// Once alice hears that bob left, his name is free again.
 	bob.Conn.Close()
-	alice.Next() // bob left
-	alice.Next() // user list
+	assert.Equal(t, task4.Notice(task4.StatusSystem, "bob has left the chat"), alice.Next())
+	assert.Equal(t, task4.StatusUserList, alice.Next().Status)
 	_, held = login(t, addr, "bob")
 	assert.Empty(t, held)
 }
