@@ -90,3 +90,7 @@ func CheckName(name string) string {
 	}
 	return ""
 }
+
+// FoldName is the key a name is known by: names differ only if they
+// differ other than in case, so `Wit1` and `wit1` are one user.
+func FoldName(name string) string { return strings.ToLower(name) }
