@@ -225,8 +225,9 @@ func (c *Console) remember(line string) {
 // Write prints the lines in p above the prompt and returns len(p). Each
 // call is taken as whole lines: a missing final newline is supplied. It is
 // safe from any goroutine at any time, also while Read waits in the prompt.
-// Control characters other than tab are shown as U+FFFD, except in colour
-// sequences (SGR), which are kept; a line with colours ends with a reset.
+// Control and invisible format characters other than tab (see
+// chatlab/shared/safetext) are shown as U+FFFD, except in colour sequences
+// (SGR), which are kept; a line with colours ends with a reset.
 func (c *Console) Write(p []byte) (int, error) {
 	lines := splitLines(p)
 	c.mu.Lock()

@@ -111,6 +111,8 @@ func TestAppendClean(t *testing.T) {
 		{name: "carriage return and backspace", in: "a\rb\bc", want: "a\uFFFDb\uFFFDc"},
 		{name: "C1 control", in: "a\u009bb", want: "a\uFFFDb"},
 		{name: "invalid UTF-8", in: "a\xffb", want: "a\uFFFDb"},
+		{name: "right-to-left override", in: "invoice\u202etxt.exe", want: "invoice\uFFFDtxt.exe"},
+		{name: "zero-width space", in: "a\u200bb", want: "a\uFFFDb"},
 		{name: "colours kept, reset at the end", in: "\x1b[36m*** hi\x1b[0m", want: "\x1b[36m*** hi\x1b[0m\x1b[0m"},
 		{name: "colour left open is reset", in: "\x1b[1;31mred", want: "\x1b[1;31mred\x1b[0m"},
 		{name: "colour among defused sequences", in: "\x1b[2J\x1b[31mx\x1b[1;1H", want: "\uFFFD[2J\x1b[31mx\uFFFD[1;1H\x1b[0m"},

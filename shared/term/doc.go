@@ -52,12 +52,14 @@
 //
 // # Text written to the console
 //
-// Write treats each call as whole lines. Control characters other than tab
-// are replaced with U+FFFD, as is invalid UTF-8: a chat message from a peer
-// must not be able to move the cursor or change the region. Colour
-// sequences (SGR, "ESC[…m") are the exception: they only set colours, and
-// a line that has one ends with a reset ("ESC[0m"). A program that prints
-// text from others should still clean it, or a peer can colour its lines.
+// Write treats each call as whole lines. Control characters other than tab,
+// and invisible format characters (bidirectional overrides, zero widths:
+// chatlab/shared/safetext.Invisible), are replaced with U+FFFD, as is
+// invalid UTF-8: a chat message from a peer must not be able to move the
+// cursor, change the region or reorder the line. Colour sequences (SGR,
+// "ESC[…m") are the exception: they only set colours, and a line that has
+// one ends with a reset ("ESC[0m"). A program that prints text from others
+// still cleans it (safetext.Clean), or a peer can colour its lines.
 //
 // # Limitations
 //

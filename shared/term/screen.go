@@ -5,6 +5,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"chatlab/shared/safetext"
 )
 
 // Escape sequences (VT100/ECMA-48), understood by xterm, tmux, screen, VTE,
@@ -151,9 +153,10 @@ func splitLines(p []byte) []string {
 	return lines
 }
 
-// appendClean appends line with every control character except tab, and
-// every invalid UTF-8 byte, replaced by U+FFFD, so that the text cannot move
-// the cursor, change the region or start an escape sequence. Colour
+// appendClean appends line with every invisible character (control and
+// format characters, see safetext.Invisible) except tab, and every invalid
+// UTF-8 byte, replaced by U+FFFD, so that the text cannot move the cursor,
+// change the region, start an escape sequence or reorder itself. Colour
 // sequences (SGR) are kept, and a line that has one ends with a reset, so
 // that its colours end with it.
 func appendClean(b []byte, line string) []byte {
@@ -166,7 +169,7 @@ func appendClean(b []byte, line string) []byte {
 			continue
 		}
 		r, size := utf8.DecodeRuneInString(line[i:])
-		if r != '\t' && unicode.IsControl(r) {
+		if r != '\t' && safetext.Invisible(r) {
 			r = utf8.RuneError
 		}
 		b = utf8.AppendRune(b, r)

@@ -2,10 +2,11 @@ package term
 
 import (
 	"strings"
-	"unicode"
 	"unicode/utf8"
 
 	"github.com/mattn/go-runewidth"
+
+	"chatlab/shared/safetext"
 )
 
 // minWrapText is the fewest columns a continuation row keeps for text: an
@@ -81,10 +82,10 @@ func wrap(line string, cols, indent int) []string {
 	return append(rows, cur.String())
 }
 
-// runeWidth is the columns r takes once shown: control characters become
-// U+FFFD (see appendClean), one column.
+// runeWidth is the columns r takes once shown: invisible characters
+// become U+FFFD (see appendClean), one column.
 func runeWidth(r rune) int {
-	if r == '\t' || unicode.IsControl(r) || r == utf8.RuneError {
+	if r == '\t' || safetext.Invisible(r) || r == utf8.RuneError {
 		return 1
 	}
 	return runewidth.RuneWidth(r)
