@@ -51,3 +51,25 @@ func TestNewLevels(t *testing.T) {
 		assert.Equal(t, tt.want, b.String(), "verbose %v, trace %v", tt.verbose, tt.trace)
 	}
 }
+
+// What a client sent reaches the log quoted when it holds bytes or
+// characters that must not reach a terminal raw.
+func TestUnsafeValuesQuoted(t *testing.T) {
+	for _, tt := range []struct{ name, value, want string }{
+		{"invalid UTF-8", "a\xffb", `user="a\xffb"`},
+		{"escape sequence", "\x1b]0;title\a", `user="\x1b]0;title\a"`},
+		{"C1 control", "a\u009bb", `user="a\u009bb"`},
+		{"right-to-left override", "ab\u202ecd", `user="ab\u202ecd"`},
+		{"zero-width space", "a\u200bb", `user="a\u200bb"`},
+		{"plain UTF-8 stays raw", "wörld", `user=wörld`},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			var b strings.Builder
+			New(&b, false).Info("login", "user", tt.value)
+			assert.Equal(t, "[INFO] login "+tt.want+"\n", b.String())
+		})
+	}
+	var b strings.Builder
+	New(&b, false).With("who\x1b[2J", "x").Info("hello \xff\x1b[2J")
+	assert.Equal(t, "[INFO] \"hello \\xff\\x1b[2J\" \"who\\x1b[2J\"=x\n", b.String())
+}
