@@ -686,9 +686,12 @@ func (c *Client) display(m *proto.Message, own *pendingText) {
 	c.show(line, st)
 }
 
-// show writes one time-stamped display line.
+// show writes one time-stamped display line. The line is cleaned as a
+// whole: what describe does not clean itself (an error code, a diagnosis
+// quoting the server, a certificate's names) cannot drive the terminal
+// either.
 func (c *Client) show(line string, st style) {
-	c.write(stamp(c.cfg.Now(), line, st, c.cfg.Color) + "\n")
+	c.write(stamp(c.cfg.Now(), clean(line), st, c.cfg.Color) + "\n")
 }
 
 // showLines writes lines as they are, with no time stamp.

@@ -323,6 +323,10 @@ func TestControlCharactersAreDefused(t *testing.T) {
 	bob.Expect("alice's arrival", wiretest.System("alice joined general"))
 	bob.Send(proto.Message{Kind: proto.KindRoomMsg, Text: "clear\x1b[2J\x07two\nlines"})
 	alice.screen.waitLine(t, "[12:01:05] [general] bob: clear\uFFFD[2J\uFFFDtwo↵lines")
+	// Nor reorder or hide itself: bidirectional overrides and zero widths
+	// are shown.
+	bob.Send(proto.Message{Kind: proto.KindRoomMsg, Text: "invoice\u202etxt.exe a\u200bb \u2066x\u2069"})
+	alice.screen.waitLine(t, "[12:01:05] [general] bob: invoice\uFFFDtxt.exe a\uFFFDb \uFFFDx\uFFFD")
 }
 
 func TestDialFailure(t *testing.T) {

@@ -4,10 +4,10 @@ import (
 	"fmt"
 	"strings"
 	"time"
-	"unicode"
 	"unicode/utf8"
 
 	"chatlab/chat-v1/proto"
+	"chatlab/shared/safetext"
 )
 
 // Colours, used only when Config.Color is set.
@@ -46,27 +46,11 @@ func (s style) color() string {
 	return ""
 }
 
-// clean makes text from the network safe to print: control characters
-// (which could move the cursor or clear the screen) become visible
-// placeholders, a line break becomes "↵".
-func clean(s string) string {
-	if strings.IndexFunc(s, isControl) < 0 {
-		return s
-	}
-	return strings.Map(func(r rune) rune {
-		switch {
-		case r == '\n':
-			return '↵'
-		case r == '\t':
-			return ' '
-		case isControl(r):
-			return '\uFFFD'
-		}
-		return r
-	}, s)
-}
-
-func isControl(r rune) bool { return unicode.IsControl(r) || r == '\u2028' || r == '\u2029' }
+// clean makes text from the network safe to print (safetext.Clean):
+// control characters (which could move the cursor or clear the screen)
+// and invisible format characters (which could reorder or hide text)
+// become U+FFFD, a line break becomes "↵".
+func clean(s string) string { return safetext.Clean(s) }
 
 func plural(n int, one, many string) string {
 	if n == 1 {
