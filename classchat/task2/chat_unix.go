@@ -18,6 +18,7 @@ import (
 
 	"chatlab/classchat/internal/cc"
 	"chatlab/shared/framing"
+	"chatlab/shared/safetext"
 )
 
 func chat(addr string, in *os.File, out io.Writer) error {
@@ -230,9 +231,14 @@ func (s *session) send(line string) error {
 	return nil
 }
 
-// show writes one line to the user, in one Write.
+// show writes one line to the user, in one Write, cleaned
+// (safetext.AppendClean): the server's lines carry what other clients
+// typed, and a control character in them (an escape sequence that clears
+// the screen or sets the window title, a carriage return that writes a
+// forged line over the real one) or an invisible one (a right-to-left
+// override) is shown as U+FFFD, not obeyed by the terminal.
 func (s *session) show(line string) {
-	s.line = append(append(s.line[:0], line...), '\n')
+	s.line = append(safetext.AppendClean(s.line[:0], line), '\n')
 	s.out.Write(s.line) // like a terminal: what cannot be shown is lost
 }
 

@@ -61,7 +61,8 @@ const (
 )
 
 // Lines the client shows about the session itself; the rest of what it
-// shows is what the server sent, as it came.
+// shows is what the server sent, as it came but for the characters that
+// could drive the terminal (see session.show).
 const (
 	ServerExited      = "[Server typed exit]"
 	ServerClosed      = "[Server closed the connection]"

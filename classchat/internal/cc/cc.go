@@ -1,6 +1,7 @@
 // Package cc holds what every ClassChat stage shares and none teaches: the
 // default address, the line framing, a display that several goroutines
-// may write to, and the binaries' command line.
+// may write to and that prints nothing a peer could drive the terminal
+// with, and the binaries' command line.
 package cc
 
 import (
@@ -13,6 +14,7 @@ import (
 	"time"
 
 	"chatlab/shared/netfail"
+	"chatlab/shared/safetext"
 )
 
 // Defaults and limits of every stage.
@@ -51,7 +53,12 @@ func Own(to, text string) string {
 	return "you → " + to + ": " + text
 }
 
-// Display serialises whole lines written from several goroutines.
+// Display serialises whole lines written from several goroutines, and
+// cleans each (safetext.CleanLines): a control or invisible character, or
+// a byte that is not UTF-8, is shown as U+FFFD, on a terminal or not. A
+// line may hold several: the newlines of the program's own text are kept,
+// so a peer's text goes through safetext.Clean first, which shows
+// its newlines as "↵", so that it cannot start a line of its own.
 type Display struct {
 	mu sync.Mutex
 	w  io.Writer
@@ -62,9 +69,10 @@ func NewDisplay(w io.Writer) *Display { return &Display{w: w} }
 
 // Println writes one line.
 func (d *Display) Println(a ...any) {
+	line := safetext.CleanLines(strings.TrimSuffix(fmt.Sprintln(a...), "\n"))
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	fmt.Fprintln(d.w, a...)
+	io.WriteString(d.w, line+"\n")
 }
 
 // Printf writes one formatted line (a newline is added).
