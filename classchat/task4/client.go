@@ -16,6 +16,7 @@ import (
 
 	"chatlab/classchat/internal/cc"
 	"chatlab/shared/framing"
+	"chatlab/shared/safetext"
 )
 
 // Client-side limits.
@@ -176,7 +177,7 @@ func RunClient(ctx context.Context, conn net.Conn, cfg ClientConfig) error {
 	name := cfg.Name
 	if name == "" {
 		setPrompt(prompt)
-		d.Println(strings.TrimSpace(prompt))
+		d.Println(safetext.Clean(strings.TrimSpace(prompt)))
 		line, _ := in.ReadString('\n')
 		name = strings.TrimSpace(line)
 	}
@@ -256,7 +257,7 @@ func receive(s *Session, cfg ClientConfig) error {
 		}
 		var r Reply
 		if json.Unmarshal(obj, &r) != nil {
-			d.Println("[SERVER] " + string(obj))
+			d.Println("[SERVER] " + safetext.Clean(string(obj)))
 			continue
 		}
 		// An error before the welcome is the server's last word: it
@@ -291,24 +292,28 @@ func receive(s *Session, cfg ClientConfig) error {
 	}
 }
 
-// Describe renders a reply as the original client shows it.
+// Describe renders a reply as the original client shows it, with what
+// the server and other users wrote cleaned (safetext.Clean): a text's
+// newline is shown as "↵", so "hi\n[SYSTEM] bob has left the chat" stays
+// one line, and a control or invisible character as U+FFFD.
 func Describe(r Reply, self string) string {
+	clean := safetext.Clean
 	switch r.Status {
 	case StatusMessage:
-		return fmt.Sprintf("[%s] %s", r.Sender, r.Text)
+		return fmt.Sprintf("[%s] %s", clean(r.Sender), clean(r.Text))
 	case StatusSystem:
-		return "[SYSTEM] " + r.Message
+		return "[SYSTEM] " + clean(r.Message)
 	case StatusError:
-		return "[ERROR] " + r.Message
+		return "[ERROR] " + clean(r.Message)
 	case StatusSent:
-		return "[✓] " + r.Message
+		return "[✓] " + clean(r.Message)
 	case StatusSuccess:
-		return r.Message
+		return clean(r.Message)
 	case StatusUserList:
 		var others []string
 		for _, u := range r.Users {
 			if u != self {
-				others = append(others, u)
+				others = append(others, clean(u))
 			}
 		}
 		if len(others) == 0 {
@@ -316,7 +321,7 @@ func Describe(r Reply, self string) string {
 		}
 		return "[ONLINE] Users: " + strings.Join(others, ", ")
 	}
-	return "[SERVER] " + r.Message
+	return "[SERVER] " + clean(r.Message)
 }
 
 // HelpText is what /help shows: task 4's commands and a later stage's.

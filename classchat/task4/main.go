@@ -79,7 +79,7 @@ func explain(err error, addr, start string) (netfail.Problem, bool) {
 			Remedy: "pick another name"}, true
 	case errors.Is(err, ErrNameInvalid):
 		return netfail.Problem{Status: exitcode.NameInvalid, Cause: "the server refused the name",
-			Remedy: fmt.Sprintf("use 1 to %d characters, with no spaces, '@' or '/'", MaxNameLen)}, true
+			Remedy: fmt.Sprintf("use 1 to %d characters, with no spaces, '@', '/' or invisible characters", MaxNameLen)}, true
 	case errors.Is(err, ErrNoPrompt) && errors.As(err, &ne) && ne.Timeout():
 		return netfail.Problem{Status: exitcode.LoginTimeout,
 			Cause:  addr + " accepted the connection but never asked for a name",

@@ -18,6 +18,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"chatlab/shared/safetext"
 )
 
 // The dialect's texts and limits.
@@ -73,7 +75,9 @@ type Request struct {
 }
 
 // CheckName says what is wrong with a username, or returns "" if nothing
-// is: 1 to 20 characters, no spaces, '@' or '/', no control characters.
+// is: 1 to 20 characters, no spaces, '@' or '/', no control or invisible
+// characters (safetext.Invisible: a right-to-left override, a zero-width
+// space, which would make two names look alike).
 func CheckName(name string) string {
 	switch n := utf8.RuneCountInString(name); {
 	case !utf8.ValidString(name):
@@ -84,9 +88,12 @@ func CheckName(name string) string {
 		return fmt.Sprintf("a name has at most %d characters", MaxNameLen)
 	}
 	if i := strings.IndexFunc(name, func(r rune) bool {
-		return unicode.IsSpace(r) || unicode.IsControl(r) || r == '@' || r == '/'
+		return unicode.IsSpace(r) || r == '@' || r == '/'
 	}); i >= 0 {
 		return "a name cannot contain spaces, '@' or '/'"
+	}
+	if strings.ContainsFunc(name, safetext.Invisible) {
+		return "a name cannot contain invisible or control characters"
 	}
 	return ""
 }
