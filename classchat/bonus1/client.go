@@ -9,6 +9,7 @@ import (
 
 	"chatlab/classchat/internal/cc"
 	"chatlab/classchat/task4"
+	"chatlab/shared/safetext"
 )
 
 // Compose turns the group commands and "#group text" into requests, as the
@@ -55,8 +56,10 @@ func Command(line string, s *task4.Session) (bool, error) {
 // Describe renders the objects groups add, as the original client shows
 // them, but for the groups' names: "#group", as they are typed. (The
 // server's help object is shown as this client's own /help: task 4's
-// client does that.)
+// client does that.) What others wrote is cleaned, as task4.Describe
+// does.
 func Describe(raw []byte, _ string) (string, bool) {
+	clean := safetext.Clean
 	var v struct {
 		Status string              `json:"status"`
 		Group  string              `json:"group"`
@@ -69,18 +72,22 @@ func Describe(raw []byte, _ string) (string, bool) {
 	}
 	switch v.Status {
 	case "group_message":
-		return fmt.Sprintf("[#%s - %s] %s", v.Group, v.Sender, v.Text), true
+		return fmt.Sprintf("[#%s - %s] %s", clean(v.Group), clean(v.Sender), clean(v.Text)), true
 	case "group_list":
 		if len(v.Groups) == 0 {
 			return "[GROUPS] No groups created yet", true
 		}
 		lines := []string{"[GROUPS]"}
 		for _, name := range slices.Sorted(maps.Keys(v.Groups)) {
-			lines = append(lines, fmt.Sprintf("  #%s: %s", name, strings.Join(v.Groups[name], ", ")))
+			members := make([]string, len(v.Groups[name]))
+			for i, m := range v.Groups[name] {
+				members[i] = clean(m)
+			}
+			lines = append(lines, fmt.Sprintf("  #%s: %s", clean(name), strings.Join(members, ", ")))
 		}
 		return strings.Join(lines, "\n"), true
 	case task4.StatusSuccess:
-		return "[SUCCESS] " + mustMessage(raw), true
+		return "[SUCCESS] " + clean(mustMessage(raw)), true
 	}
 	return "", false
 }
