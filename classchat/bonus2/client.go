@@ -14,6 +14,7 @@ import (
 	"chatlab/classchat/bonus1"
 	"chatlab/classchat/task4"
 	"chatlab/shared/cli"
+	"chatlab/shared/safetext"
 )
 
 // Command handles /sendfile (asking for the recipient and the path, as the
@@ -101,11 +102,12 @@ func (d Downloads) Incoming(raw []byte, s *task4.Session) bool {
 	if json.Unmarshal(raw, &t) != nil || t.Status != "file_transfer" {
 		return false
 	}
+	t.Sender = safetext.Clean(t.Sender) // shown in what follows
 	when := ""
 	if t.Timestamp != "" {
-		when = " [" + t.Timestamp + "]"
+		when = " [" + safetext.Clean(t.Timestamp) + "]"
 	}
-	s.Println(fmt.Sprintf("[FILE RECEIVED] From %s%s: %s (%d bytes)", t.Sender, when, t.Filename, t.Filesize))
+	s.Println(fmt.Sprintf("[FILE RECEIVED] From %s%s: %s (%d bytes)", t.Sender, when, safetext.Clean(t.Filename), t.Filesize))
 	if d.Dir == "" {
 		d.Dir = DefaultDir(s.Name())
 	}
@@ -123,14 +125,16 @@ func (d Downloads) Incoming(raw []byte, s *task4.Session) bool {
 // checksum; nothing is kept.
 var ErrChecksum = errors.New("does not match its checksum")
 
-// Save writes the file of t under d.Dir, under its sanitised name or, if
-// that is taken, name_1.ext, name_2.ext, ...; it never overwrites. A file
-// that does not decode, exceeds the limit or fails its checksum is not
-// kept.
+// Save writes the file of t under d.Dir, under its sanitised name
+// (SafeName: its base name, shortened to MaxFileNameBytes, as our server
+// already does, in case another did not) or, if that is taken,
+// name_1.ext, name_2.ext, ...; it never overwrites. A file with no usable
+// name (hidden, empty, with invisible characters), or that does not
+// decode, exceeds the limit or fails its checksum, is not kept.
 func (d Downloads) Save(t FileTransfer) (string, error) {
-	name := SafeName(t.Filename)
+	name, problem := FileName(t.Filename)
 	if name == "" {
-		return "", fmt.Errorf("refused a file with the unusable name %q", t.Filename)
+		return "", fmt.Errorf("refused a file with the unusable name %+q: %s", t.Filename, problem)
 	}
 	data, err := base64.StdEncoding.DecodeString(t.Data)
 	switch {

@@ -8,8 +8,9 @@
 // limit arrive whole (the original parsed one recv() as the whole file's
 // message, so larger files never arrived); the limit is enforced by the
 // server too, which reads at most the limit plus the JSON overhead before
-// refusing; a received name cannot escape the download folder, hide, or overwrite
-// anything; and a file whose checksum does not match is not kept.
+// refusing; a received name cannot escape the download folder, hide, hold
+// invisible characters, be too long to save, or overwrite anything; and a
+// file whose checksum does not match is not kept.
 package bonus2
 
 import (
@@ -22,17 +23,30 @@ import (
 	"path"
 	"path/filepath"
 	"strings"
+	"unicode/utf8"
 
 	"chatlab/classchat/bonus1"
 	"chatlab/classchat/task4"
 	"chatlab/shared/outbox"
+	"chatlab/shared/safetext"
 	"chatlab/shared/server"
 )
 
 // Limits and texts.
 const (
 	MaxFileBytes = 10 << 20
-	Welcome      = "Welcome %s! ClassChat with Group Chat + File Transfer."
+	// MaxFileNameBytes bounds a file name, in bytes of UTF-8: the server
+	// shortens a longer one before forwarding it (ShortenFileName), and
+	// our client shortens one it receives before saving it. Linux takes
+	// 255 bytes (NAME_MAX), and both our client and the original add
+	// "_1", "_2", … to a name that is taken: 100 leaves room for that and
+	// for a download folder on a file system with a smaller limit, so
+	// every client can save every file the server forwards.
+	MaxFileNameBytes = 100
+	// maxKeptExt is the longest extension, its dot included, a shortened
+	// name keeps; a longer one is cut with the rest of the name.
+	maxKeptExt = 16
+	Welcome    = "Welcome %s! ClassChat with Group Chat + File Transfer."
 )
 
 // MaxObject bounds one object from a client: a whole file, base64, and
@@ -130,16 +144,17 @@ func Send(reg *task4.Registry, name, receiver string, raw []byte) task4.Reply {
 
 // Check validates a file request from name and returns the transfer to
 // forward, or the error to answer with. The file must decode, be within
-// the limit, match its size and checksum, and have a usable name.
+// the limit, match its size and checksum, and have a usable name, which
+// is forwarded shortened to MaxFileNameBytes if longer.
 func Check(name string, raw []byte) (task4.Reply, *FileTransfer) {
 	var req FileRequest
 	if json.Unmarshal(raw, &req) != nil {
 		return task4.Notice(task4.StatusError, task4.InvalidFormat), nil
 	}
 	f := req.FileData
-	fname := SafeName(f.Filename)
+	fname, problem := FileName(f.Filename)
 	if fname == "" {
-		return task4.Notice(task4.StatusError, "Invalid file name '%s'", f.Filename), nil
+		return task4.Notice(task4.StatusError, "Invalid file name '%s': %s", f.Filename, problem), nil
 	}
 	if base64.StdEncoding.DecodedLen(len(f.Data)) > MaxFileBytes+2 {
 		return task4.Notice(task4.StatusError, "File '%s' is too large: the limit is 10 MiB (%d bytes)", fname, MaxFileBytes), nil
@@ -165,18 +180,51 @@ func Checksum(data []byte) string {
 	return hex.EncodeToString(sum[:])
 }
 
-// SafeName reduces a received file name to a plain base name, or "" if
-// nothing usable is left: no directories (either slash), no hidden or
-// empty names, no control characters.
+// SafeName reduces a received file name to a plain base name of at most
+// MaxFileNameBytes, or "" if nothing usable is left (see FileName).
 func SafeName(name string) string {
+	name, _ = FileName(name)
+	return name
+}
+
+// FileName reduces a file name a client sent to the name the server
+// forwards and a client saves: its base name (either slash separates
+// directories), shortened to MaxFileNameBytes if longer (see
+// ShortenFileName). It returns "" and what is wrong, for the sender, if
+// nothing usable is left: an empty or hidden name, or one with a control
+// or invisible character (safetext.Invisible: `invoice\u202etxt.exe`,
+// which a right-to-left override shows as `invoiceexe.txt`).
+func FileName(name string) (string, string) {
 	name = strings.ReplaceAll(name, "\\", "/")
 	name = path.Base(path.Clean("/" + name))
 	name = filepath.Base(name)
-	if name == "/" || name == "." || name == ".." || strings.HasPrefix(name, ".") {
-		return ""
+	switch {
+	case name == "/" || name == "." || name == "..":
+		return "", "a file name cannot be empty"
+	case strings.HasPrefix(name, "."):
+		return "", "a file name cannot start with '.'"
+	case strings.ContainsFunc(name, safetext.Invisible):
+		return "", "a file name cannot contain invisible or control characters"
 	}
-	if strings.IndexFunc(name, func(r rune) bool { return r < 0x20 || r == 0x7f }) >= 0 {
-		return ""
+	return ShortenFileName(name), ""
+}
+
+// ShortenFileName returns name cut to at most MaxFileNameBytes bytes, at
+// a character boundary, keeping its extension if that is at most
+// maxKeptExt bytes: a 300-character name.pdf keeps ".pdf". A name within
+// the limit is returned as it is.
+func ShortenFileName(name string) string {
+	if len(name) <= MaxFileNameBytes {
+		return name
 	}
-	return name
+	ext := filepath.Ext(name)
+	if len(ext) > maxKeptExt || len(ext) == len(name) {
+		ext = ""
+	}
+	base := name[:len(name)-len(ext)]
+	cut := MaxFileNameBytes - len(ext)
+	for cut > 0 && !utf8.RuneStart(base[cut]) {
+		cut--
+	}
+	return base[:cut] + ext
 }
