@@ -21,7 +21,8 @@ func main() {
 	}
 	addr, cmd := cc.ClientCommand(name,
 		"ClassChat line client (tasks 1 and 3): type lines to the server; 'exit' or /quit to quit.", nil,
-		"What you send is shown as \"you: ...\"; the server's lines as they come.",
+		"What you send is shown as \"you: ...\"; the server's lines as they come, but\n"+
+			"control and invisible characters (escape sequences, bidi overrides) show as U+FFFD.",
 		cc.ClientStatuses)
 	conn := cc.Dial(cmd, addr, start)
 	in, out, _, closeTerm, err := term.Stdio(term.Options{Prompt: "> "})
