@@ -27,9 +27,13 @@ import (
 func TestMain(m *testing.M) { bintest.Main(m) }
 
 func open(t *testing.T, path string, maxCount int) *bonus3.Store {
-	s, err := bonus3.Open(path, maxCount, 0)
+	s, err := bonus3.Open(path, bonus3.Limits{UserMessages: maxCount})
 	require.NoError(t, err)
 	t.Cleanup(func() { s.Close() })
+	for _, name := range []string{"alice", "bob", "carol"} { // they have logged in before
+		_, err := s.Know(name)
+		require.NoError(t, err)
+	}
 	return s
 }
 
@@ -116,11 +120,9 @@ func TestGroupMessagesWaitForAbsentMembers(t *testing.T) {
 	alice.Next() // bob joined
 	alice.Next() // user list
 	bob.Write(`{"type": "message", "receiver": "/create g", "text": ""}`)
-	bob.Next()
-	bob.Line() // group list
+	assert.Equal(t, task4.Notice(task4.StatusSuccess, "Group 'g' created successfully"), bob.Next())
 	alice.Write(`{"type": "message", "receiver": "/join g", "text": ""}`)
-	alice.Next()
-	alice.Line()
+	assert.Equal(t, task4.Notice(task4.StatusSuccess, "Joined group 'g'"), alice.Next())
 	bob.Conn.Close()
 	alice.Next() // bob left
 	alice.Next() // user list
@@ -155,8 +157,12 @@ func TestQueueBound(t *testing.T) {
 
 func TestStoreSurvivesReopening(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "q.db")
-	s, err := bonus3.Open(path, 0, 0)
+	s, err := bonus3.Open(path, bonus3.Limits{})
 	require.NoError(t, err)
+	for _, name := range []string{"bob", "carol"} {
+		_, err := s.Know(name)
+		require.NoError(t, err)
+	}
 	require.NoError(t, s.Enqueue("bob", []byte("one\n")))
 	require.NoError(t, s.Enqueue("bob", []byte("two\n")))
 	require.NoError(t, s.Enqueue("carol", []byte("three\n")))
@@ -185,6 +191,12 @@ func TestSurvivesSIGKILL(t *testing.T) {
 	alice.Write("alice\n")
 	alice.Next() // welcome
 	alice.Line() // help
+	alice.Next() // user list
+	bob, _ := login(t, srv.Addr(), "bob") // bob has logged in before
+	alice.Next()                          // bob joined
+	alice.Next()                          // user list
+	bob.Conn.Close()
+	assert.Equal(t, "bob has left the chat", alice.Next().Message)
 	alice.Next() // user list
 	alice.Write(`{"type": "message", "receiver": "bob", "text": "are you there?"}` + "\n")
 	assert.Equal(t, "Message queued for bob (currently offline)", alice.Next().Message)
