@@ -34,7 +34,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
-		"sync"
+	"sync"
 	"time"
 
 	"chatlab/classchat/bonus1"

@@ -189,9 +189,9 @@ func TestSurvivesSIGKILL(t *testing.T) {
 	srv := bintest.StartMatching(t, ready, bin, "-db", db, "0")
 	alice := cctest.Dial(t, srv.Addr())
 	alice.Write("alice\n")
-	alice.Next() // welcome
-	alice.Line() // help
-	alice.Next() // user list
+	alice.Next()                          // welcome
+	alice.Line()                          // help
+	alice.Next()                          // user list
 	bob, _ := login(t, srv.Addr(), "bob") // bob has logged in before
 	alice.Next()                          // bob joined
 	alice.Next()                          // user list

@@ -116,7 +116,7 @@ CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);`
 // would silently lose or never deliver what it holds.
 func Open(path string, limits Limits) (*Store, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return nil, fmt.Errorf("cannot create the directory of the offline store: %w", err)
+		return nil, fmt.Errorf("%s: cannot create its directory: %w", path, err)
 	}
 	// WAL with full sync: a committed transaction survives the process
 	// being killed (and a power cut).
