@@ -53,11 +53,14 @@ const TimestampLayout = "2006-01-02 15:04:05"
 // Commands is the help: bonus 2's.
 var Commands = maps.Clone(bonus2.Commands)
 
-// OfflineNotice is the object before the held messages.
+// OfflineNotice is the object before the held messages. Ack, a key the
+// original client ignores, tells ChatLab's client that the server takes
+// acknowledgements.
 type OfflineNotice struct {
 	Status  string `json:"status"` // "offline_messages"
 	Count   int    `json:"count"`
 	Message string `json:"message"`
+	Ack     bool   `json:"ack,omitempty"`
 }
 
 // DefaultDB is where the offline queue of a server on port lives unless
@@ -94,9 +97,17 @@ const (
 	// where the system cannot tell what the peer's TCP acknowledged
 	// (not Linux).
 	TCPAckFallback = 2 * time.Second
+	// HelloWait is how long the server waits for a ChatLab client to
+	// answer the offline_messages notice with an ack, which says it
+	// acknowledges what it handles; one that does not is treated as the
+	// original client.
+	HelloWait = time.Second
 	// ackPoll is how often a delivery asks the socket whether the peer
 	// acknowledged what was written.
 	ackPoll = 2 * time.Millisecond
+	// peekBytes is how much of what waits on a socket a delivery looks
+	// at for acknowledgements (thousands of them).
+	peekBytes = 256 << 10
 )
 
 // Group bounds. Each is the default of a server flag.
@@ -199,9 +210,8 @@ type deliveries struct {
 
 // How a session's held messages leave the store.
 const (
-	undecided = iota // a ChatLab client that has sent nothing yet
-	byAck            // the client acknowledges (its first object was an ack)
-	byTCP            // it cannot: once its TCP stack acknowledged the bytes
+	byTCP = iota // once the peer's TCP stack acknowledged their bytes
+	byAck        // once the client acknowledged them
 )
 
 // session is one log-in's delivery of held messages.
@@ -225,6 +235,8 @@ type page struct {
 	ids     []int64
 	written chan struct{} // one per message, once written to the socket
 }
+
+func (p *page) lastID() int64 { return p.ids[len(p.ids)-1] }
 
 func (d *deliveries) current(name string) *session {
 	d.mu.Lock()
@@ -266,11 +278,12 @@ func (d *deliveries) left(name string) {
 	}
 }
 
-// greet delivers name's held messages after the welcome: to an original
-// client all of them, page by page, each removed once the client's TCP
-// stack acknowledged it; to a ChatLab client the first page, the rest
-// once it acknowledged that one (or, if it turns out not to acknowledge,
-// once its TCP stack did).
+// greet delivers name's held messages after the welcome, page by page,
+// each page removed once received: acknowledged by the client if it
+// acknowledges (it answers the offline_messages notice with an ack), or
+// else by its TCP stack. The log-in sequence waits for them, so that they
+// come before the help; if a client that acknowledges is slower than
+// DeliverWait, the rest follows its acknowledgements later.
 func (d *deliveries) greet(name string, out *outbox.Outbox) {
 	s := d.current(name)
 	if s == nil {
@@ -286,40 +299,41 @@ func (d *deliveries) greet(name string, out *outbox.Outbox) {
 		return
 	}
 	notice, _ := json.Marshal(OfflineNotice{Status: "offline_messages", Count: n,
-		Message: fmt.Sprintf("You have %d offline message(s)", n)})
+		Message: fmt.Sprintf("You have %d offline message(s)", n), Ack: true})
 	out.Send(append(notice, '\n'))
-	if !s.legacy {
-		s.mu.Lock()
-		s.sendPage()
-		s.mu.Unlock()
-		return
-	}
 	s.mu.Lock()
-	s.mode = byTCP
-	s.sendPage()
-	s.mu.Unlock()
-	s.byTCP() // the log-in sequence waits: the original client expects it whole
+	defer s.mu.Unlock()
+	if !s.legacy && s.hello() {
+		s.mode = byAck
+	}
+	for s.sendPage() {
+		var err error
+		if s.mode == byAck {
+			err = s.waitAcked(s.page)
+		} else {
+			err = s.waitReceived(s.page)
+		}
+		if err != nil {
+			s.log.Warn("offline messages not acknowledged during the log-in", "reason", err, "mode", s.mode)
+			return
+		}
+		if !s.remove(s.page.ids) {
+			s.page = nil
+			return
+		}
+	}
+	s.log.Info("offline messages delivered", "count", n)
 }
 
-// handle takes a client's acknowledgements, learns from a client's first
-// object whether it acknowledges, and refuses a direct message to a name
-// that never logged in.
+// handle takes a client's acknowledgements, and refuses a direct message
+// to a name that never logged in.
 func (d *deliveries) handle(name string, req task4.Request, raw []byte, out *outbox.Outbox) bool {
-	s := d.current(name)
 	if req.Type == "ack" {
 		var a Ack
-		if json.Unmarshal(raw, &a) == nil && s != nil {
+		if s := d.current(name); s != nil && json.Unmarshal(raw, &a) == nil {
 			s.ack(a.Upto)
 		}
 		return true
-	}
-	if s != nil {
-		s.mu.Lock()
-		if s.mode == undecided {
-			s.mode = byTCP
-			go s.byTCP()
-		}
-		s.mu.Unlock()
 	}
 	if req.Text != "" && task4.CheckName(req.Receiver) == "" && d.current(req.Receiver) == nil && !d.store.Known(req.Receiver) {
 		out.Send(task4.Notice(task4.StatusError, "User '%s' is not known", req.Receiver).Encode())
@@ -328,16 +342,16 @@ func (d *deliveries) handle(name string, req task4.Request, raw []byte, out *out
 	return false
 }
 
-// sendPage writes the next page of held messages, each with its id. Call
-// with s.mu held.
+// sendPage writes the next page of held messages, each with its id, and
+// reports whether there was one. Call with s.mu held.
 func (s *session) sendPage() bool {
+	s.page = nil
 	items, err := s.d.store.Page(s.name, s.last, MaxInFlight, MaxInFlightBytes)
 	if err != nil {
 		s.log.Error("reading the offline queue", "err", err)
 		return false
 	}
 	if len(items) == 0 {
-		s.page = nil
 		return false
 	}
 	p := &page{written: make(chan struct{}, len(items))}
@@ -349,68 +363,110 @@ func (s *session) sendPage() bool {
 	return true
 }
 
-// ack takes the client's acknowledgement of every held message up to
-// upto: a page wholly acknowledged is removed, in one transaction, and
-// the next one written.
+// ack takes the client's acknowledgement, read by the session, of every
+// held message up to upto: once the page is wholly acknowledged it is
+// removed, in one transaction, and the next one written. (Acknowledgements
+// read during the log-in were seen there already.)
 func (s *session) ack(upto int64) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.mode == undecided {
-		s.mode = byAck
-	}
-	if s.mode != byAck || s.page == nil {
-		return
-	}
 	s.acked = max(s.acked, upto)
-	if s.acked < s.page.ids[len(s.page.ids)-1] {
+	if s.mode != byAck || s.page == nil || s.acked < s.page.lastID() {
 		return
 	}
-	if !s.remove(s.page.ids) {
+	if s.remove(s.page.ids) {
+		s.sendPage()
+	} else {
 		s.page = nil
-		return
 	}
-	s.sendPage()
 }
 
 // remove removes delivered messages, or logs why it could not: they will
 // be delivered again. Call with s.mu held.
 func (s *session) remove(ids []int64) bool {
 	if err := s.d.store.Delete(ids...); err != nil {
-		s.log.Error("the offline store cannot be written: delivered messages stay, and will be delivered again; "+
-			"no message is held until a write succeeds", "count", len(ids), "err", err)
+		s.log.Error("removing delivered offline messages failed: they will be delivered again at the next log-in",
+			"count", len(ids), "err", err)
 		return false
 	}
 	return true
 }
 
-// byTCP removes each page once the peer's TCP stack acknowledged it, and
-// writes the next, until none is left or the connection ends.
-func (s *session) byTCP() {
+var (
+	errEnded    = errors.New("the connection ended")
+	errLate     = errors.New("not acknowledged in time")
+	errPeekFull = errors.New("more acknowledgements wait than can be looked at")
+)
+
+// hello reports whether the client answers the offline_messages notice
+// with an ack (ChatLab's client does, at once), looking at what waits on
+// the socket, without taking it, for up to HelloWait.
+func (s *session) hello() bool {
+	found := false
+	s.watch(HelloWait, func(objects [][]byte) bool {
+		if len(objects) > 0 {
+			var a Ack
+			found = json.Unmarshal(objects[0], &a) == nil && a.Type == "ack"
+			return true
+		}
+		return false
+	})
+	return found
+}
+
+// waitAcked waits until the client acknowledged the whole of p, looking
+// at the acknowledgements waiting on the socket (the session reads them
+// later, and finds them seen).
+func (s *session) waitAcked(p *page) error {
+	return s.watch(DeliverWait, func(objects [][]byte) bool {
+		for _, o := range objects {
+			var a Ack
+			if json.Unmarshal(o, &a) == nil && a.Type == "ack" {
+				s.acked = max(s.acked, a.Upto)
+			}
+		}
+		return s.acked >= p.lastID()
+	})
+}
+
+// watch looks at the whole objects waiting on the socket, every ackPoll,
+// until done says so, the connection ends, or wait passes.
+func (s *session) watch(wait time.Duration, done func(objects [][]byte) bool) error {
+	buf := make([]byte, peekBytes)
+	deadline := time.Now().Add(wait)
 	for {
-		s.mu.Lock()
-		p := s.page
-		s.mu.Unlock()
-		if p == nil {
-			return
-		}
-		if err := s.waitReceived(p); err != nil {
-			s.log.Warn("offline messages not acknowledged; they stay held", "reason", err)
-			return
-		}
-		s.mu.Lock()
-		ok := s.remove(p.ids) && s.sendPage()
+		n, ended, ok := peek(s.conn, buf)
 		if !ok {
-			s.page = nil
+			return errLate // the system cannot tell: as if nothing came
 		}
-		s.mu.Unlock()
-		if !ok {
-			s.log.Info("offline messages delivered")
-			return
+		if done(wholeObjects(buf[:n])) {
+			return nil
 		}
+		switch {
+		case ended:
+			return errEnded
+		case n == len(buf):
+			return errPeekFull
+		case time.Now().After(deadline):
+			return errLate
+		}
+		time.Sleep(ackPoll)
 	}
 }
 
-var errEnded = errors.New("the connection ended")
+// wholeObjects splits data into the JSON objects it begins with, leaving
+// out a last one not yet whole.
+func wholeObjects(data []byte) [][]byte {
+	var out [][]byte
+	dec := json.NewDecoder(bytes.NewReader(data))
+	for {
+		var raw json.RawMessage
+		if dec.Decode(&raw) != nil {
+			return out
+		}
+		out = append(out, raw)
+	}
+}
 
 // waitReceived waits until every message of p was written and the peer's
 // TCP stack acknowledged every byte written so far.
@@ -423,13 +479,14 @@ func (s *session) waitReceived(p *page) error {
 		case <-s.out.Done():
 			return errEnded
 		case <-timeout.C:
-			return errors.New("not written in time")
+			return errLate
 		}
 	}
-	tick := time.NewTicker(ackPoll)
-	defer tick.Stop()
 	for {
-		n, ok := unacked(s.conn)
+		n, reset, ok := unacked(s.conn)
+		if reset {
+			return errEnded
+		}
 		if !ok { // the system cannot tell: wait, and count on a reset closing the connection meanwhile
 			select {
 			case <-time.After(TCPAckFallback):
@@ -442,11 +499,11 @@ func (s *session) waitReceived(p *page) error {
 			return nil
 		}
 		select {
-		case <-tick.C:
+		case <-time.After(ackPoll):
 		case <-s.out.Done():
 			return errEnded
 		case <-timeout.C:
-			return errors.New("not acknowledged by the peer in time")
+			return errLate
 		}
 	}
 }

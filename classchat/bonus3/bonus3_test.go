@@ -84,7 +84,7 @@ func TestOfflineMessagesInOrder(t *testing.T) {
 	require.Len(t, held, 4)
 	var notice bonus3.OfflineNotice
 	require.NoError(t, json.Unmarshal(held[0], &notice))
-	assert.Equal(t, bonus3.OfflineNotice{Status: "offline_messages", Count: 3, Message: "You have 3 offline message(s)"}, notice)
+	assert.Equal(t, bonus3.OfflineNotice{Status: "offline_messages", Count: 3, Message: "You have 3 offline message(s)", Ack: true}, notice)
 	for i, text := range []string{"first", "second"} {
 		var m struct{ Status, Sender, Receiver, Text, Timestamp string }
 		require.NoError(t, json.Unmarshal(held[1+i], &m))

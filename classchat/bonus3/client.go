@@ -41,12 +41,13 @@ func Describe(raw []byte, self string) (string, bool) {
 // (welcome, held messages, help) before it is sent anyway.
 const loginWait = 10 * time.Second
 
-// Acker is bonus 3's client side of offline delivery: it shows (or saves)
-// each held message, then acknowledges it to the server with an Ack, so
-// that the server removes only what was handled. Until the log-in
-// sequence is over (the help, or the user list, has arrived), typed lines
-// wait: the server learns from a client's first object whether it
-// acknowledges.
+// Acker is bonus 3's client side of offline delivery: it answers the
+// offline_messages notice with an Ack (upto 0), which tells the server
+// this client acknowledges, then shows (or saves) each held message and
+// acknowledges it, so that the server removes only what was handled.
+// Until the log-in sequence is over (the help, or the user list, has
+// arrived), typed lines wait: the server looks for the acknowledgements
+// among what the client sent, and nothing else goes before them.
 type Acker struct {
 	incoming func([]byte, *task4.Session) bool
 	command  func(string, *task4.Session) (bool, error)
@@ -65,10 +66,16 @@ func (a *Acker) Incoming(raw []byte, s *task4.Session) bool {
 	var v struct {
 		Status string `json:"status"`
 		ID     int64  `json:"id"`
+		Ack    bool   `json:"ack"`
 	}
 	json.Unmarshal(raw, &v)
-	if v.Status == "help" || v.Status == task4.StatusUserList {
+	switch {
+	case v.Status == "help" || v.Status == task4.StatusUserList:
 		a.once.Do(func() { close(a.done) })
+	case v.Status == "offline_messages" && v.Ack:
+		// The server takes acknowledgements: say at once that this
+		// client sends them.
+		s.Send(Ack{Type: "ack"})
 	}
 	if v.ID == 0 {
 		return a.incoming != nil && a.incoming(raw, s)

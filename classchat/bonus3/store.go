@@ -47,8 +47,8 @@ var (
 	ErrStoreFull = errors.New("the server holds as many offline messages as it may")
 	// ErrUnknown is returned for a recipient who never logged in.
 	ErrUnknown = errors.New("no user of that name has ever logged in")
-	// ErrUnwritable is returned while the database cannot be written:
-	// nothing more is held until a write succeeds again.
+	// ErrUnwritable wraps the error of a write to the database that
+	// failed (a full disk, a file made read-only).
 	ErrUnwritable = errors.New("the server cannot write its offline store")
 )
 
@@ -86,11 +86,10 @@ type Store struct {
 	path   string
 	limits Limits
 
-	mu         sync.Mutex
-	count      int64 // messages held, every user together
-	bytes      int64 // their bytes
-	known      map[string]bool
-	unwritable error // the last failed write, until a write succeeds
+	mu    sync.Mutex
+	count int64 // messages held, every user together
+	bytes int64 // their bytes
+	known map[string]bool
 }
 
 // Item is one held message.
@@ -179,24 +178,12 @@ func (s *Store) Close() error { return s.db.Close() }
 // Path is where the database is.
 func (s *Store) Path() string { return s.path }
 
-// wrote records the outcome of a write: a failure makes the store
-// unwritable (nothing more is held) until a write succeeds again.
-// Call with s.mu held.
-func (s *Store) wrote(err error) error {
+// wrote wraps the error of a failed write in ErrUnwritable.
+func wrote(err error) error {
 	if err != nil {
-		s.unwritable = err
 		return fmt.Errorf("%w: %v", ErrUnwritable, err)
 	}
-	s.unwritable = nil
 	return nil
-}
-
-// Unwritable returns the error of the last failed write, or nil if the
-// last write succeeded.
-func (s *Store) Unwritable() error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.unwritable
 }
 
 // Know records that name logged in: messages are held for it from now
@@ -213,7 +200,7 @@ func (s *Store) Know(name string) (bool, error) {
 		return false, nil
 	}
 	_, err := s.db.Exec(`INSERT OR IGNORE INTO known (name, first_seen) VALUES (?, ?)`, key, time.Now().UTC().Format(time.RFC3339))
-	if err := s.wrote(err); err != nil {
+	if err := wrote(err); err != nil {
 		return false, err
 	}
 	s.known[key] = true
@@ -228,9 +215,9 @@ func (s *Store) Known(name string) bool {
 }
 
 // Enqueue keeps frame for recipient, after the messages already kept.
-// It refuses (ErrUnknown, ErrQueueFull, ErrStoreFull, ErrUnwritable) a
-// recipient who never logged in, a message over a bound, and anything
-// while the database cannot be written.
+// It refuses a recipient who never logged in (ErrUnknown), a message
+// over a bound (ErrQueueFull, ErrStoreFull), and fails with
+// ErrUnwritable if the database cannot be written (a full disk).
 func (s *Store) Enqueue(recipient string, frame []byte) error {
 	key := task4.FoldName(recipient)
 	s.mu.Lock()
@@ -238,8 +225,6 @@ func (s *Store) Enqueue(recipient string, frame []byte) error {
 	switch {
 	case !s.known[key]:
 		return ErrUnknown
-	case s.unwritable != nil:
-		return fmt.Errorf("%w (%v)", ErrUnwritable, s.unwritable)
 	case s.count+1 > s.limits.StoreMessages || s.bytes+int64(len(frame)) > s.limits.StoreBytes:
 		return fmt.Errorf("%w (%d messages, %d bytes; at most %d and %d)", ErrStoreFull,
 			s.count, s.bytes, s.limits.StoreMessages, s.limits.StoreBytes)
@@ -254,7 +239,7 @@ func (s *Store) Enqueue(recipient string, frame []byte) error {
 			count, size, s.limits.UserMessages, s.limits.UserBytes)
 	}
 	_, err := s.db.Exec(`INSERT INTO offline (recipient, frame) VALUES (?, ?)`, key, frame)
-	if err := s.wrote(err); err != nil {
+	if err := wrote(err); err != nil {
 		return err
 	}
 	s.count++
@@ -308,7 +293,7 @@ func (s *Store) Delete(ids ...int64) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	err := s.deleteLocked(ids)
-	return s.wrote(err)
+	return wrote(err)
 }
 
 func (s *Store) deleteLocked(ids []int64) error {
@@ -376,5 +361,5 @@ func (s *Store) SaveGroup(name, creator string, members []string) error {
 		_, err = s.db.Exec(`INSERT INTO groups (name, creator, members) VALUES (?, ?, ?)
 			ON CONFLICT (name) DO UPDATE SET members = excluded.members`, name, creator, strings.Join(members, "\n"))
 	}
-	return s.wrote(err)
+	return wrote(err)
 }
