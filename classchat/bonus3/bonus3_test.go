@@ -155,6 +155,24 @@ func TestQueueBound(t *testing.T) {
 	assert.Contains(t, got.Message, "Message not queued for bob: the offline queue is full")
 }
 
+// Names beyond the table's bound log in, but nothing is held for them.
+func TestKnownNamesBound(t *testing.T) {
+	s, err := bonus3.Open(filepath.Join(t.TempDir(), "q.db"), bonus3.Limits{Known: 2})
+	require.NoError(t, err)
+	t.Cleanup(func() { s.Close() })
+	for _, name := range []string{"alice", "Bob", "bob"} {
+		ok, err := s.Know(name)
+		require.NoError(t, err)
+		assert.True(t, ok, name)
+	}
+	ok, err := s.Know("carol")
+	require.NoError(t, err)
+	assert.False(t, ok, "the table is full")
+	assert.True(t, s.Known("BOB"), "names are known case-insensitively")
+	assert.ErrorIs(t, s.Enqueue("carol", []byte("{}\n")), bonus3.ErrUnknown)
+	assert.NoError(t, s.Enqueue("bob", []byte("{}\n")))
+}
+
 func TestStoreSurvivesReopening(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "q.db")
 	s, err := bonus3.Open(path, bonus3.Limits{})

@@ -267,8 +267,9 @@ func TestOurClientAcknowledges(t *testing.T) {
 	populate(t, path, "bob", n)
 	store, addr := startOn(t, path, bonus3.Limits{})
 
-	conn, err := net.Dial("tcp", addr)
+	raw, err := net.Dial("tcp", addr)
 	require.NoError(t, err)
+	conn := &recording{Conn: raw}
 	in, typed := io.Pipe()
 	out := &syncBuffer{}
 	acker := bonus3.NewAcker(bonus2.Downloads{Dir: t.TempDir()}.Incoming, bonus2.Command)
@@ -286,6 +287,28 @@ func TestOurClientAcknowledges(t *testing.T) {
 	assert.Contains(t, shown, "[alice] [2026-01-02 03:04:05] m0\n")
 	assert.Contains(t, shown, "[alice] [2026-01-02 03:04:05] m299\n")
 	assert.Less(t, strings.Index(shown, "] m0\n"), strings.Index(shown, "] m299\n"), "in order")
+	sent := strings.Split(strings.TrimSpace(conn.String()), "\n")
+	require.Len(t, sent, 2+n, "the name, the answer to the notice, an ack for each message")
+	assert.Equal(t, "bob", sent[0])
+	assert.JSONEq(t, `{"type":"ack","upto":0}`, sent[1], "it says at once that it acknowledges")
+	var last bonus3.Ack
+	require.NoError(t, json.Unmarshal([]byte(sent[len(sent)-1]), &last))
+	items, err := store.Page("bob", 0, 1, 1<<20)
+	require.NoError(t, err)
+	assert.Empty(t, items)
+	assert.Equal(t, "ack", last.Type)
+	assert.Positive(t, last.Upto)
+}
+
+// recording is a connection that keeps what is written to it.
+type recording struct {
+	net.Conn
+	syncBuffer
+}
+
+func (r *recording) Write(p []byte) (int, error) {
+	r.syncBuffer.Write(p)
+	return r.Conn.Write(p)
 }
 
 type syncBuffer struct {
