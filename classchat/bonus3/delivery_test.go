@@ -22,6 +22,7 @@ import (
 	"chatlab/classchat/task4"
 	"chatlab/shared/bintest"
 	"chatlab/shared/chattest"
+	"chatlab/shared/logging"
 )
 
 // populate makes a store at path where to has logged in before and n
@@ -524,4 +525,53 @@ func TestUnusableStoreAtStart(t *testing.T) {
 		readOnly(t, sub, 0o555)
 		run(t, filepath.Join(sub, "q.db"), "q.db: ")
 	})
+}
+
+// Finding: on a disk it could no longer write, the server delivered the
+// same messages at every log-in and said nothing. Now a removal that
+// fails is logged as an error, the messages come again (none is lost),
+// a sender is told that nothing more can be held, and once the store is
+// writable again the next delivery removes them.
+func TestStoreUnwritableAtRunTime(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "q.db")
+	populate(t, path, "bob", 3)
+	s, err := bonus3.Open(path, bonus3.Limits{})
+	require.NoError(t, err)
+	t.Cleanup(func() { s.Close() })
+	_, err = s.Know("carol")
+	require.NoError(t, err)
+	logged := &syncBuffer{}
+	addr := chattest.Start(t, bonus3.New(logging.New(logged, false), s))
+	alice, _ := login(t, addr, "alice")
+
+	require.NoError(t, s.SetReadOnly(true))
+	alice.Write(`{"type": "message", "receiver": "carol", "text": "hi"}`)
+	got := alice.Next()
+	assert.Equal(t, task4.StatusError, got.Status)
+	assert.Contains(t, got.Message, "Message not queued for carol: the server cannot write its offline store: ")
+
+	for range 2 { // delivered, not removed: delivered again
+		bob, held := login(t, addr, "bob")
+		require.Len(t, held, 4, "the notice and the 3 messages")
+		assert.Equal(t, "bob has joined the chat", cmdNotice(alice))
+		bob.Conn.Close()
+		assert.Equal(t, "bob has left the chat", cmdNotice(alice))
+	}
+	assert.Contains(t, logged.String(), "removing delivered offline messages failed: they will be delivered again at the next log-in")
+
+	require.NoError(t, s.SetReadOnly(false))
+	_, held := login(t, addr, "bob")
+	require.Len(t, held, 4)
+	require.Eventually(t, func() bool { c, _ := s.Count("bob"); return c == 0 }, 10*time.Second, 5*time.Millisecond,
+		"removed once the store can be written")
+}
+
+// cmdNotice returns the next system notice's text, passing over user lists.
+func cmdNotice(p *cctest.Peer) string {
+	for {
+		r := p.Next()
+		if r.Status == task4.StatusSystem {
+			return r.Message
+		}
+	}
 }
