@@ -429,17 +429,24 @@ func (s *session) waitAcked(p *page) error {
 	})
 }
 
-// watch looks at the whole objects waiting on the socket, every ackPoll,
-// until done says so, the connection ends, or wait passes.
+// watch gives done the whole objects waiting on the socket, each once,
+// every ackPoll, until done says so, the connection ends, or wait passes.
+// (Nothing reads the socket meanwhile: what waits only grows.)
 func (s *session) watch(wait time.Duration, done func(objects [][]byte) bool) error {
 	buf := make([]byte, peekBytes)
+	seen := 0 // the bytes of the objects done was given
 	deadline := time.Now().Add(wait)
 	for {
 		n, ended, ok := peek(s.conn, buf)
 		if !ok {
 			return errLate // the system cannot tell: as if nothing came
 		}
-		if done(wholeObjects(buf[:n])) {
+		if n < seen {
+			seen = 0
+		}
+		objects, used := wholeObjects(buf[seen:n])
+		seen += used
+		if done(objects) {
 			return nil
 		}
 		switch {
@@ -455,16 +462,18 @@ func (s *session) watch(wait time.Duration, done func(objects [][]byte) bool) er
 }
 
 // wholeObjects splits data into the JSON objects it begins with, leaving
-// out a last one not yet whole.
-func wholeObjects(data []byte) [][]byte {
+// out a last one not yet whole, and returns how many bytes they took.
+func wholeObjects(data []byte) ([][]byte, int) {
 	var out [][]byte
 	dec := json.NewDecoder(bytes.NewReader(data))
+	used := 0
 	for {
 		var raw json.RawMessage
 		if dec.Decode(&raw) != nil {
-			return out
+			return out, used
 		}
 		out = append(out, raw)
+		used = int(dec.InputOffset())
 	}
 }
 
