@@ -73,6 +73,78 @@ type Groups struct {
 
 	mu     sync.Mutex
 	groups map[string][]string // members in the order they joined
+
+	creators map[string]string // who created each group
+	saver    Saver             // nil: the groups live in memory only
+	limits   Limits
+}
+
+// Saver keeps the groups across restarts (bonus 3). SaveGroup is given a
+// group's members after a change (none: the group is gone), before the
+// change is made; if it fails, the change is refused.
+type Saver interface {
+	SaveGroup(name, creator string, members []string) error
+}
+
+// Saved is a group as a Saver kept it.
+type Saved struct {
+	Name, Creator string
+	Members       []string
+}
+
+// Limits bound the groups where they outlive their members' sessions
+// (bonus 3); a zero field is no bound.
+type Limits struct {
+	MaxGroups  int // groups on the server
+	MaxCreated int // groups one user created that still exist
+	MaxJoined  int // groups one user is a member of
+	// TextOnly answers /create, /join and /leave with their text alone,
+	// without the group list (whose size grows with every group).
+	TextOnly bool
+}
+
+// Keep restores the groups saved, has every later change saved by
+// saver, and bounds the groups by limits. Call it before the server
+// serves.
+func (g *Groups) Keep(saver Saver, saved []Saved, limits Limits) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.saver, g.limits = saver, limits
+	for _, s := range saved {
+		g.groups[s.Name] = slices.Clone(s.Members)
+		g.creators[s.Name] = s.Creator
+	}
+}
+
+// refuse says why name may not create (or join) a group, or "" if it
+// may. Call with g.mu held.
+func (g *Groups) refuse(name string, create bool) string {
+	l := g.limits
+	if create && l.MaxGroups > 0 && len(g.groups) >= l.MaxGroups {
+		return fmt.Sprintf("the server holds %d groups, its limit", l.MaxGroups)
+	}
+	created, joined := 0, 0
+	for group, members := range g.groups {
+		if create && task4.FoldName(g.creators[group]) == task4.FoldName(name) {
+			created++
+		}
+		if slices.ContainsFunc(members, func(m string) bool { return task4.FoldName(m) == task4.FoldName(name) }) {
+			joined++
+		}
+	}
+	switch {
+	case create && l.MaxCreated > 0 && created >= l.MaxCreated:
+		return fmt.Sprintf("you created %d groups that still exist, the limit for one user", created)
+	case l.MaxJoined > 0 && joined >= l.MaxJoined:
+		return fmt.Sprintf("you are a member of %d groups, the limit for one user", joined)
+	}
+	return ""
+}
+
+// save keeps a group's new members, if the groups are kept. Call with
+// g.mu held.
+func (g *Groups) save(group, creator string, members []string) bool {
+	return g.saver == nil || g.saver.SaveGroup(group, creator, members) == nil
 }
 
 // New returns a bonus 1 server: task 4 with groups.
@@ -86,7 +158,7 @@ func New(log *slog.Logger) *server.Server {
 // group registry. With keepAbsent, users stay in their groups while away
 // (where the server holds messages for them).
 func NewGroups(log *slog.Logger, opts task4.Options, commands map[string]string, keepAbsent bool) (*server.Server, *Groups) {
-	g := &Groups{groups: make(map[string][]string), keepAbsent: keepAbsent}
+	g := &Groups{groups: make(map[string][]string), creators: make(map[string]string), keepAbsent: keepAbsent}
 	greet := opts.Greet // a later stage's (bonus 3: the offline messages) comes first
 	opts.Greet = func(name string, out *outbox.Outbox) {
 		if greet != nil {
@@ -163,11 +235,19 @@ func (g *Groups) command(name, line string, out *outbox.Outbox) {
 	switch {
 	case cmd == "/create" && exists:
 		msg = fmt.Sprintf("Group '%s' already exists", arg)
+	case cmd == "/create" && g.refuse(name, true) != "":
+		msg = fmt.Sprintf("Group '%s' not created: %s", arg, g.refuse(name, true))
+	case cmd == "/create" && !g.save(arg, name, []string{name}):
+		msg = fmt.Sprintf("Group '%s' not created: the server could not save it", arg)
 	case cmd == "/create":
-		g.groups[arg] = []string{name}
+		g.groups[arg], g.creators[arg] = []string{name}, name
 		ok, msg = true, fmt.Sprintf("Group '%s' created successfully", arg)
 	case !exists:
 		msg = fmt.Sprintf("Group '%s' does not exist", arg)
+	case cmd == "/join" && !member && g.refuse(name, false) != "":
+		msg = fmt.Sprintf("Not joined '%s': %s", arg, g.refuse(name, false))
+	case cmd == "/join" && !member && !g.save(arg, g.creators[arg], append(slices.Clone(members), name)):
+		msg = fmt.Sprintf("Not joined '%s': the server could not save it", arg)
 	case cmd == "/join":
 		if !member {
 			g.groups[arg] = append(members, name)
@@ -177,17 +257,25 @@ func (g *Groups) command(name, line string, out *outbox.Outbox) {
 		msg = fmt.Sprintf("You are not a member of '%s'", arg)
 	default: // /leave
 		rest := slices.DeleteFunc(slices.Clone(members), func(m string) bool { return m == name })
+		if !g.save(arg, g.creators[arg], rest) {
+			msg = fmt.Sprintf("Not left '%s': the server could not save it", arg)
+			break
+		}
 		ok, msg = true, fmt.Sprintf("Left group '%s'", arg)
 		if len(rest) == 0 {
 			delete(g.groups, arg)
+			delete(g.creators, arg)
 			msg += " (group deleted - no members)"
 		} else {
 			g.groups[arg] = rest
 		}
 	}
+	textOnly := g.limits.TextOnly
 	g.mu.Unlock()
 	reply(ok, "%s", msg)
-	out.Send(g.list())
+	if !textOnly {
+		out.Send(g.list())
+	}
 }
 
 // post sends text from name to every online member of group, name
@@ -237,6 +325,7 @@ func (g *Groups) leaveAll(name string) {
 		rest := slices.DeleteFunc(slices.Clone(members), func(m string) bool { return m == name })
 		if len(rest) == 0 {
 			delete(g.groups, group)
+			delete(g.creators, group)
 		} else {
 			g.groups[group] = rest
 		}

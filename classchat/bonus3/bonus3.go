@@ -9,25 +9,35 @@
 // for them too (in bonus 1 and 2, as in the original, leaving the chat
 // leaves every group).
 //
-// The original kept the queue in memory, unbounded. This one keeps it on
-// disk, in SQLite (modernc.org/sqlite: pure Go, no cgo): a message is
-// acknowledged to its sender only once committed, so a server killed with
-// SIGKILL and restarted loses nothing it accepted, and a message is
-// deleted only after it was written to its recipient. Each user's queue is
-// bounded (MaxQueued messages, MaxQueuedBytes bytes); a sender whose
-// message does not fit is told.
+// The original kept the queue in memory, unbounded, and lost it at a
+// restart. This one keeps it on disk, in SQLite (modernc.org/sqlite: pure
+// Go, no cgo), with the groups: a message is confirmed to its sender only
+// once committed, so a server killed with SIGKILL and restarted loses
+// nothing it accepted. Delivery is at least once: a held message is
+// removed only once its recipient acknowledged it (ChatLab's client, with
+// an "ack" object), or, for the original client, which cannot, once the
+// recipient's TCP stack acknowledged its bytes. Messages go out in pages
+// of at most MaxInFlight, each page removed in one transaction, so a
+// server killed during delivery repeats at most one page. Messages are
+// held only for names that have logged in before, within bounds per user
+// and for the whole server; a sender whose message is not held is told
+// why.
 package bonus3
 
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"maps"
+	"net"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 
+	"chatlab/classchat/bonus1"
 	"chatlab/classchat/bonus2"
 	"chatlab/classchat/task4"
 	"chatlab/shared/outbox"
@@ -43,11 +53,14 @@ const TimestampLayout = "2006-01-02 15:04:05"
 // Commands is the help: bonus 2's.
 var Commands = maps.Clone(bonus2.Commands)
 
-// OfflineNotice is the object before the held messages.
+// OfflineNotice is the object before the held messages. Ack, a key the
+// original client ignores, tells ChatLab's client that the server takes
+// acknowledgements.
 type OfflineNotice struct {
 	Status  string `json:"status"` // "offline_messages"
 	Count   int    `json:"count"`
 	Message string `json:"message"`
+	Ack     bool   `json:"ack,omitempty"`
 }
 
 // DefaultDB is where the offline queue of a server on port lives unless
@@ -67,73 +80,457 @@ func DefaultDB(port int) string {
 	return filepath.Join(dir, "chatlab", fmt.Sprintf("classchat-offline-%d.db", port))
 }
 
-// New returns a bonus 3 server keeping its offline queue in store: bonus
-// 2's, holding messages for absent users, who keep their groups.
+// Delivery bounds and timings.
+const (
+	// MaxInFlight is the most held messages written to a user and not
+	// yet removed from the store (a page): a server killed during a
+	// delivery delivers at most this many again at the next log-in.
+	MaxInFlight = 256
+	// MaxInFlightBytes bounds a page in bytes (a page holds at least one
+	// message, whatever its size).
+	MaxInFlightBytes = 16 << 20
+	// DeliverWait bounds how long a delivery waits for a page to be
+	// written and acknowledged; what is not stays held.
+	DeliverWait = 30 * time.Second
+	// TCPAckFallback is how long a page written to an original client
+	// must stay on an open connection before it counts as received,
+	// where the system cannot tell what the peer's TCP acknowledged
+	// (not Linux).
+	TCPAckFallback = 2 * time.Second
+	// HelloWait is how long the server waits for a ChatLab client to
+	// answer the offline_messages notice with an ack, which says it
+	// acknowledges what it handles; one that does not is treated as the
+	// original client.
+	HelloWait = time.Second
+	// ackPoll is how often a delivery asks the socket whether the peer
+	// acknowledged what was written.
+	ackPoll = 2 * time.Millisecond
+	// peekBytes is how much of what waits on a socket a delivery looks
+	// at for acknowledgements (thousands of them).
+	peekBytes = 256 << 10
+)
+
+// Group bounds. Each is the default of a server flag.
+const (
+	// MaxGroups bounds the groups on the server (--max-groups).
+	MaxGroups = 1000
+	// MaxGroupsCreated bounds the groups one user created that still
+	// exist (--max-groups-created).
+	MaxGroupsCreated = 20
+	// MaxGroupsJoined bounds the groups one user is a member of,
+	// created ones included (--max-groups-joined).
+	MaxGroupsJoined = 100
+)
+
+// Config is a bonus 3 server's configuration beyond its store; a zero
+// field takes its default.
+type Config struct {
+	Groups bonus1.Limits
+}
+
+// Ack is what ChatLab's client sends for the held messages it has shown
+// or saved: every held message of this session whose id is at most Upto.
+type Ack struct {
+	Type string `json:"type"` // "ack"
+	Upto int64  `json:"upto"`
+}
+
+// New returns a bonus 3 server keeping its offline queue and its groups
+// in store: bonus 2's, holding messages for absent users, who keep their
+// groups.
 func New(log *slog.Logger, store *Store) *server.Server {
+	srv, err := NewWith(log, store, Config{})
+	if err != nil {
+		panic(err)
+	}
+	return srv
+}
+
+// NewWith is New with a configuration. It fails if the groups cannot be
+// read from the store.
+func NewWith(log *slog.Logger, store *Store, cfg Config) (*server.Server, error) {
+	saved, err := store.Groups()
+	if err != nil {
+		return nil, fmt.Errorf("reading the groups: %w", err)
+	}
+	l := cfg.Groups
+	def := func(v *int, d int) {
+		if *v <= 0 {
+			*v = d
+		}
+	}
+	def(&l.MaxGroups, MaxGroups)
+	def(&l.MaxCreated, MaxGroupsCreated)
+	def(&l.MaxJoined, MaxGroupsJoined)
+	l.TextOnly = true
+	d := &deliveries{log: log, store: store, sessions: make(map[string][]*session)}
 	now := time.Now
-	srv, _ := bonus2.NewFiles(log, task4.Options{
+	srv, groups := bonus2.NewFiles(log, task4.Options{
 		Welcome: Welcome,
 		Hold: func(to string, frame []byte) error {
 			return store.Enqueue(to, stamp(frame, now()))
 		},
-		Greet: func(name string, out *outbox.Outbox) {
-			deliver(log, store, name, out)
-		},
+		LoggedIn: d.loggedIn,
+		Greet:    d.greet,
+		Handle:   d.handle,
+		Left:     d.left,
 	}, Commands, true)
-	return srv
+	groups.Keep(store, saved, l)
+	return srv, nil
 }
 
 // stamp adds the time a message was held to its object: the frame is
 // `{...}\n`, and the timestamp goes in before the closing brace.
 func stamp(frame []byte, at time.Time) []byte {
-	body := bytes.TrimRight(frame, "\n")
-	out := make([]byte, 0, len(frame)+40)
-	out = append(out, body[:len(body)-1]...)
-	out = fmt.Appendf(out, `,"timestamp":%q}`, at.Format(TimestampLayout))
-	return append(out, '\n')
+	return addKey(frame, fmt.Sprintf(`"timestamp":%q`, at.Format(TimestampLayout)))
 }
 
-// deliverWait bounds how long a log-in waits for its held messages to be
-// written and deleted.
-const deliverWait = 30 * time.Second
+// addKey adds `"key":value` to the object in frame, before its closing
+// brace.
+func addKey(frame []byte, kv string) []byte {
+	body := bytes.TrimRight(frame, "\n")
+	out := make([]byte, 0, len(frame)+len(kv)+2)
+	out = append(out, body[:len(body)-1]...)
+	out = append(out, ',')
+	out = append(out, kv...)
+	out = append(out, '}', '\n')
+	return out
+}
 
-// deliver sends name's held messages and waits until each was written and
-// deleted (or the connection failed): a message leaves the queue only
-// once it was written, and the log-in goes on only once the queue is
-// settled.
-func deliver(log *slog.Logger, store *Store, name string, out *outbox.Outbox) {
-	items, err := store.Pending(name)
+// deliveries delivers the held messages of every user logged in.
+type deliveries struct {
+	log   *slog.Logger
+	store *Store
+
+	mu sync.Mutex
+	// sessions holds each online user's sessions, by folded name: the
+	// one ending (if any) first, the current one last.
+	sessions map[string][]*session
+}
+
+// How a session's held messages leave the store.
+const (
+	byTCP = iota // once the peer's TCP stack acknowledged their bytes
+	byAck        // once the client acknowledged them
+)
+
+// session is one log-in's delivery of held messages.
+type session struct {
+	d      *deliveries
+	name   string
+	conn   net.Conn
+	out    *outbox.Outbox
+	log    *slog.Logger
+	legacy bool
+
+	mu    sync.Mutex
+	mode  int
+	page  *page // the page written and not yet removed, or nil
+	last  int64 // the id of the last held message written
+	acked int64 // the highest id the client acknowledged
+}
+
+// page is a set of held messages written together.
+type page struct {
+	ids     []int64
+	written chan struct{} // one per message, once written to the socket
+}
+
+func (p *page) lastID() int64 { return p.ids[len(p.ids)-1] }
+
+func (d *deliveries) current(name string) *session {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if all := d.sessions[task4.FoldName(name)]; len(all) > 0 {
+		return all[len(all)-1]
+	}
+	return nil
+}
+
+func (d *deliveries) loggedIn(name string, conn net.Conn, legacy bool) {
+	if ok, err := d.store.Know(name); err != nil {
+		d.log.Error("recording a name in the offline store", "user", name, "err", err)
+	} else if !ok {
+		d.log.Warn("the table of known names is full: messages are not held for this name", "user", name)
+	}
+	s := &session{d: d, name: name, conn: conn, legacy: legacy, log: d.log.With("user", name)}
+	key := task4.FoldName(name)
+	d.mu.Lock()
+	d.sessions[key] = append(d.sessions[key], s)
+	d.mu.Unlock()
+}
+
+func (d *deliveries) left(name string) {
+	key := task4.FoldName(name)
+	d.mu.Lock()
+	var s *session
+	if all := d.sessions[key]; len(all) > 0 {
+		s = all[0]
+		if len(all) == 1 {
+			delete(d.sessions, key)
+		} else {
+			d.sessions[key] = all[1:]
+		}
+	}
+	d.mu.Unlock()
+	if s != nil {
+		s.ended()
+	}
+}
+
+// greet delivers name's held messages after the welcome, page by page,
+// each page removed once received: acknowledged by the client if it
+// acknowledges (it answers the offline_messages notice with an ack), or
+// else by its TCP stack. The log-in sequence waits for them, so that they
+// come before the help; if a client that acknowledges is slower than
+// DeliverWait, the rest follows its acknowledgements later.
+func (d *deliveries) greet(name string, out *outbox.Outbox) {
+	s := d.current(name)
+	if s == nil {
+		return
+	}
+	s.out = out
+	n, err := d.store.Count(name)
 	if err != nil {
-		log.Error("reading the offline queue", "user", name, "err", err)
+		s.log.Error("reading the offline queue", "err", err)
 		return
 	}
-	if len(items) == 0 {
+	if n == 0 {
 		return
 	}
-	notice, _ := json.Marshal(OfflineNotice{Status: "offline_messages", Count: len(items),
-		Message: fmt.Sprintf("You have %d offline message(s)", len(items))})
+	notice, _ := json.Marshal(OfflineNotice{Status: "offline_messages", Count: n,
+		Message: fmt.Sprintf("You have %d offline message(s)", n), Ack: true})
 	out.Send(append(notice, '\n'))
-	deleted := make(chan struct{}, len(items))
-	for _, it := range items {
-		id := it.ID
-		out.SendThen(it.Frame, func() {
-			if err := store.Delete(id); err != nil {
-				log.Error("deleting a delivered offline message", "user", name, "id", id, "err", err)
-			}
-			deleted <- struct{}{}
-		})
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.legacy && s.hello() {
+		s.mode = byAck
 	}
-	timeout := time.After(deliverWait)
-	for range items {
-		select {
-		case <-deleted:
-		case <-out.Done():
-			log.Warn("connection ended while delivering offline messages; the rest stay queued", "user", name)
+	for s.sendPage() {
+		var err error
+		if s.mode == byAck {
+			err = s.waitAcked(s.page)
+		} else {
+			err = s.waitReceived(s.page)
+		}
+		if err != nil {
+			s.log.Warn("offline messages not acknowledged during the log-in", "reason", err, "mode", s.mode)
 			return
-		case <-timeout:
-			log.Warn("offline messages not written in time; the rest stay queued", "user", name)
+		}
+		if !s.remove(s.page.ids) {
+			s.page = nil
 			return
 		}
 	}
-	log.Info("offline messages delivered", "user", name, "count", len(items))
+	s.log.Info("offline messages delivered", "count", n)
+}
+
+// handle takes a client's acknowledgements, and refuses a direct message
+// to a name that never logged in.
+func (d *deliveries) handle(name string, req task4.Request, raw []byte, out *outbox.Outbox) bool {
+	if req.Type == "ack" {
+		var a Ack
+		if s := d.current(name); s != nil && json.Unmarshal(raw, &a) == nil {
+			s.ack(a.Upto)
+		}
+		return true
+	}
+	if req.Text != "" && task4.CheckName(req.Receiver) == "" && d.current(req.Receiver) == nil && !d.store.Known(req.Receiver) {
+		out.Send(task4.Notice(task4.StatusError, "User '%s' is not known", req.Receiver).Encode())
+		return true
+	}
+	return false
+}
+
+// sendPage writes the next page of held messages, each with its id, and
+// reports whether there was one. Call with s.mu held.
+func (s *session) sendPage() bool {
+	s.page = nil
+	items, err := s.d.store.Page(s.name, s.last, MaxInFlight, MaxInFlightBytes)
+	if err != nil {
+		s.log.Error("reading the offline queue", "err", err)
+		return false
+	}
+	if len(items) == 0 {
+		return false
+	}
+	p := &page{written: make(chan struct{}, len(items))}
+	for _, it := range items {
+		p.ids = append(p.ids, it.ID)
+		s.out.SendThen(addKey(it.Frame, fmt.Sprintf(`"id":%d`, it.ID)), func() { p.written <- struct{}{} })
+	}
+	s.page, s.last = p, items[len(items)-1].ID
+	return true
+}
+
+// ack takes the client's acknowledgement, read by the session, of every
+// held message up to upto: once the page is wholly acknowledged it is
+// removed, in one transaction, and the next one written. (Acknowledgements
+// read during the log-in were seen there already.)
+func (s *session) ack(upto int64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.acked = max(s.acked, upto)
+	if s.mode != byAck || s.page == nil || s.acked < s.page.lastID() {
+		return
+	}
+	if s.remove(s.page.ids) {
+		s.sendPage()
+	} else {
+		s.page = nil
+	}
+}
+
+// remove removes delivered messages, or logs why it could not: they will
+// be delivered again. Call with s.mu held.
+func (s *session) remove(ids []int64) bool {
+	if err := s.d.store.Delete(ids...); err != nil {
+		s.log.Error("removing delivered offline messages failed: they will be delivered again at the next log-in",
+			"count", len(ids), "err", err)
+		return false
+	}
+	return true
+}
+
+var (
+	errEnded    = errors.New("the connection ended")
+	errLate     = errors.New("not acknowledged in time")
+	errPeekFull = errors.New("more acknowledgements wait than can be looked at")
+)
+
+// hello reports whether the client answers the offline_messages notice
+// with an ack (ChatLab's client does, at once), looking at what waits on
+// the socket, without taking it, for up to HelloWait.
+func (s *session) hello() bool {
+	found := false
+	s.watch(HelloWait, func(objects [][]byte) bool {
+		if len(objects) > 0 {
+			var a Ack
+			found = json.Unmarshal(objects[0], &a) == nil && a.Type == "ack"
+			return true
+		}
+		return false
+	})
+	return found
+}
+
+// waitAcked waits until the client acknowledged the whole of p, looking
+// at the acknowledgements waiting on the socket (the session reads them
+// later, and finds them seen).
+func (s *session) waitAcked(p *page) error {
+	return s.watch(DeliverWait, func(objects [][]byte) bool {
+		for _, o := range objects {
+			var a Ack
+			if json.Unmarshal(o, &a) == nil && a.Type == "ack" {
+				s.acked = max(s.acked, a.Upto)
+			}
+		}
+		return s.acked >= p.lastID()
+	})
+}
+
+// watch gives done the whole objects waiting on the socket, each once,
+// every ackPoll, until done says so, the connection ends, or wait passes.
+// (Nothing reads the socket meanwhile: what waits only grows.)
+func (s *session) watch(wait time.Duration, done func(objects [][]byte) bool) error {
+	buf := make([]byte, peekBytes)
+	seen := 0 // the bytes of the objects done was given
+	deadline := time.Now().Add(wait)
+	for {
+		n, ended, ok := peek(s.conn, buf)
+		if !ok {
+			return errLate // the system cannot tell: as if nothing came
+		}
+		if n < seen {
+			seen = 0
+		}
+		objects, used := wholeObjects(buf[seen:n])
+		seen += used
+		if done(objects) {
+			return nil
+		}
+		switch {
+		case ended:
+			return errEnded
+		case n == len(buf):
+			return errPeekFull
+		case time.Now().After(deadline):
+			return errLate
+		}
+		time.Sleep(ackPoll)
+	}
+}
+
+// wholeObjects splits data into the JSON objects it begins with, leaving
+// out a last one not yet whole, and returns how many bytes they took.
+func wholeObjects(data []byte) ([][]byte, int) {
+	var out [][]byte
+	dec := json.NewDecoder(bytes.NewReader(data))
+	used := 0
+	for {
+		var raw json.RawMessage
+		if dec.Decode(&raw) != nil {
+			return out, used
+		}
+		out = append(out, raw)
+		used = int(dec.InputOffset())
+	}
+}
+
+// waitReceived waits until every message of p was written and the peer's
+// TCP stack acknowledged every byte written so far.
+func (s *session) waitReceived(p *page) error {
+	timeout := time.NewTimer(DeliverWait)
+	defer timeout.Stop()
+	for range p.ids {
+		select {
+		case <-p.written:
+		case <-s.out.Done():
+			return errEnded
+		case <-timeout.C:
+			return errLate
+		}
+	}
+	for {
+		n, reset, ok := unacked(s.conn)
+		if reset {
+			return errEnded
+		}
+		if !ok { // the system cannot tell: wait, and count on a reset closing the connection meanwhile
+			select {
+			case <-time.After(TCPAckFallback):
+				return nil
+			case <-s.out.Done():
+				return errEnded
+			}
+		}
+		if n == 0 {
+			return nil
+		}
+		select {
+		case <-time.After(ackPoll):
+		case <-s.out.Done():
+			return errEnded
+		case <-timeout.C:
+			return errLate
+		}
+	}
+}
+
+// ended is called when the session is over: what the client
+// acknowledged of its last page is removed; the rest stays held.
+func (s *session) ended() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.mode != byAck || s.page == nil {
+		return
+	}
+	var done []int64
+	for _, id := range s.page.ids {
+		if id <= s.acked {
+			done = append(done, id)
+		}
+	}
+	s.remove(done)
+	s.page = nil
 }

@@ -27,9 +27,13 @@ import (
 func TestMain(m *testing.M) { bintest.Main(m) }
 
 func open(t *testing.T, path string, maxCount int) *bonus3.Store {
-	s, err := bonus3.Open(path, maxCount, 0)
+	s, err := bonus3.Open(path, bonus3.Limits{UserMessages: maxCount})
 	require.NoError(t, err)
 	t.Cleanup(func() { s.Close() })
+	for _, name := range []string{"alice", "bob", "carol"} { // they have logged in before
+		_, err := s.Know(name)
+		require.NoError(t, err)
+	}
 	return s
 }
 
@@ -80,7 +84,7 @@ func TestOfflineMessagesInOrder(t *testing.T) {
 	require.Len(t, held, 4)
 	var notice bonus3.OfflineNotice
 	require.NoError(t, json.Unmarshal(held[0], &notice))
-	assert.Equal(t, bonus3.OfflineNotice{Status: "offline_messages", Count: 3, Message: "You have 3 offline message(s)"}, notice)
+	assert.Equal(t, bonus3.OfflineNotice{Status: "offline_messages", Count: 3, Message: "You have 3 offline message(s)", Ack: true}, notice)
 	for i, text := range []string{"first", "second"} {
 		var m struct{ Status, Sender, Receiver, Text, Timestamp string }
 		require.NoError(t, json.Unmarshal(held[1+i], &m))
@@ -116,11 +120,9 @@ func TestGroupMessagesWaitForAbsentMembers(t *testing.T) {
 	alice.Next() // bob joined
 	alice.Next() // user list
 	bob.Write(`{"type": "message", "receiver": "/create g", "text": ""}`)
-	bob.Next()
-	bob.Line() // group list
+	assert.Equal(t, task4.Notice(task4.StatusSuccess, "Group 'g' created successfully"), bob.Next())
 	alice.Write(`{"type": "message", "receiver": "/join g", "text": ""}`)
-	alice.Next()
-	alice.Line()
+	assert.Equal(t, task4.Notice(task4.StatusSuccess, "Joined group 'g'"), alice.Next())
 	bob.Conn.Close()
 	alice.Next() // bob left
 	alice.Next() // user list
@@ -153,10 +155,32 @@ func TestQueueBound(t *testing.T) {
 	assert.Contains(t, got.Message, "Message not queued for bob: the offline queue is full")
 }
 
+// Names beyond the table's bound log in, but nothing is held for them.
+func TestKnownNamesBound(t *testing.T) {
+	s, err := bonus3.Open(filepath.Join(t.TempDir(), "q.db"), bonus3.Limits{Known: 2})
+	require.NoError(t, err)
+	t.Cleanup(func() { s.Close() })
+	for _, name := range []string{"alice", "Bob", "bob"} {
+		ok, err := s.Know(name)
+		require.NoError(t, err)
+		assert.True(t, ok, name)
+	}
+	ok, err := s.Know("carol")
+	require.NoError(t, err)
+	assert.False(t, ok, "the table is full")
+	assert.True(t, s.Known("BOB"), "names are known case-insensitively")
+	assert.ErrorIs(t, s.Enqueue("carol", []byte("{}\n")), bonus3.ErrUnknown)
+	assert.NoError(t, s.Enqueue("bob", []byte("{}\n")))
+}
+
 func TestStoreSurvivesReopening(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "q.db")
-	s, err := bonus3.Open(path, 0, 0)
+	s, err := bonus3.Open(path, bonus3.Limits{})
 	require.NoError(t, err)
+	for _, name := range []string{"bob", "carol"} {
+		_, err := s.Know(name)
+		require.NoError(t, err)
+	}
 	require.NoError(t, s.Enqueue("bob", []byte("one\n")))
 	require.NoError(t, s.Enqueue("bob", []byte("two\n")))
 	require.NoError(t, s.Enqueue("carol", []byte("three\n")))
@@ -183,8 +207,14 @@ func TestSurvivesSIGKILL(t *testing.T) {
 	srv := bintest.StartMatching(t, ready, bin, "-db", db, "0")
 	alice := cctest.Dial(t, srv.Addr())
 	alice.Write("alice\n")
-	alice.Next() // welcome
-	alice.Line() // help
+	alice.Next()                          // welcome
+	alice.Line()                          // help
+	alice.Next()                          // user list
+	bob, _ := login(t, srv.Addr(), "bob") // bob has logged in before
+	alice.Next()                          // bob joined
+	alice.Next()                          // user list
+	bob.Conn.Close()
+	assert.Equal(t, "bob has left the chat", alice.Next().Message)
 	alice.Next() // user list
 	alice.Write(`{"type": "message", "receiver": "bob", "text": "are you there?"}` + "\n")
 	assert.Equal(t, "Message queued for bob (currently offline)", alice.Next().Message)

@@ -93,6 +93,12 @@ type Options struct {
 	// QueueBytes bounds each user's outbound queue (default
 	// outbox.DefaultMaxBytes); it must hold at least one whole object.
 	QueueBytes int
+	// LoggedIn, if set, is called once a user's log-in is accepted,
+	// before Greet, with the connection and whether the client is an
+	// original one (it sent its name with no newline). Bonus 3 asks the
+	// connection how much of what was written the peer's TCP has
+	// acknowledged.
+	LoggedIn func(name string, conn net.Conn, original bool)
 }
 
 // New returns a task 4 server.
@@ -275,6 +281,9 @@ func (r *Registry) ServeConn(_ context.Context, conn net.Conn) {
 
 	log.Info("login")
 	out.Send(Notice(StatusSuccess, r.opts.Welcome, name).Encode())
+	if r.opts.LoggedIn != nil {
+		r.opts.LoggedIn(name, conn, legacy)
+	}
 	if r.opts.Greet != nil {
 		r.opts.Greet(name, out)
 	}

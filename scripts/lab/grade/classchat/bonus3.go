@@ -21,8 +21,8 @@ const (
 var timestamp = regexp.MustCompile(`^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$`)
 
 // Bonus3 is bonus 3's rubric: offline messages. The users a check sends to
-// are new names that have never logged in: a server that holds messages
-// holds them for any name.
+// have logged in once and left: a server may hold messages only for names
+// it has seen (ChatLab's does, so that a typo is not "queued").
 func Bonus3(env grade.Env) rubric.Rubric {
 	r := &jsonRun{run: newRun(env), pass: passBonus}
 	return rubric.Rubric{Stage: "bonus3", Title: "ClassChat bonus 3: offline messages", Checks: []rubric.Check{
@@ -32,6 +32,18 @@ func Bonus3(env grade.Env) rubric.Rubric {
 		{Name: "the queue survives a restart of the server", Rule: "original's bug 9", Points: 2, Run: r.b3Restart},
 		{Name: "the queue is bounded, with an error to the sender once it is full", Rule: "original's bug 9", Points: 2, Run: r.b3Bound},
 	}}
+}
+
+// away logs a new user in (with base for its name) and out again, and
+// returns the name once witness has heard that the user left: the server
+// has seen the name, and the user is offline.
+func (r *jsonRun) away(c *rubric.C, witness *jsonPeer, base string) string {
+	name := r.name(base)
+	p := r.dial(c, name)
+	p.login(name, false)
+	p.conn.Close()
+	witness.expectNotice(isSystem, fmt.Sprintf(LeftTheChat, name))
+	return name
 }
 
 // queue sends text from p (called from) to the offline user to, and
@@ -75,7 +87,7 @@ func expectHeld(p *jsonPeer, o object, from, text string) {
 
 func (r *jsonRun) b3Queued(c *rubric.C) {
 	alice, a := r.user(c, "alice")
-	b := r.name("bob")
+	b := r.away(c, alice, "bob")
 	text := "see you later " + r.token()
 	queue(alice, a, b, text)
 	bob := r.dial(c, b)
@@ -87,7 +99,7 @@ func (r *jsonRun) b3Queued(c *rubric.C) {
 
 func (r *jsonRun) b3Order(c *rubric.C) {
 	alice, a := r.user(c, "alice")
-	b := r.name("bob")
+	b := r.away(c, alice, "bob")
 	tok := r.token()
 	texts := []string{"first " + tok, "second " + tok, "third " + tok}
 	for _, t := range texts {
@@ -121,7 +133,7 @@ func (r *jsonRun) b3Order(c *rubric.C) {
 
 func (r *jsonRun) b3File(c *rubric.C) {
 	alice, a := r.user(c, "alice")
-	b := r.name("bob")
+	b := r.away(c, alice, "bob")
 	name := "notes_" + r.token() + ".txt"
 	data := randomBytes(smallFile)
 	alice.write(fileRequest(a, b, name, data))
@@ -138,7 +150,7 @@ func (r *jsonRun) b3File(c *rubric.C) {
 func (r *jsonRun) b3Restart(c *rubric.C) {
 	r.env.NeedServer(c, "it is restarted")
 	alice, a := r.user(c, "alice")
-	b := r.name("bob")
+	b := r.away(c, alice, "bob")
 	text := "kept across a restart " + r.token()
 	queue(alice, a, b, text)
 	restart(c, r.env, "the queue must survive it")
@@ -152,9 +164,10 @@ func (r *jsonRun) b3Bound(c *rubric.C) {
 	// Both log in as our client does, with a newline: a server may pace
 	// what it writes to the original client (ours does, 20 ms an object),
 	// and a thousand answers would take a while.
-	a, b := r.name("alice"), r.name("bob")
+	a := r.name("alice")
 	alice := r.dial(c, a)
 	alice.login(a, false)
+	b := r.away(c, alice, "bob")
 	text := strings.Repeat("q", boundText)
 	msg := []byte(typedMessage(a, b, text))
 	stop := make(chan struct{})
