@@ -151,10 +151,10 @@ var ErrNegative = errors.New("must be 0 (no limit) or more")
 // function that gives the limit they set, for after parsing.
 func AddFlags(fs *flag.FlagSet, def Limit) func() Limit {
 	l := def
-	fs.Var((*nonNegative)(&l.Rate), "msg-rate", "messages a second each client may send before the server slows its reading down (0: no limit)")
-	fs.Var((*nonNegativeInt)(&l.Burst), "msg-burst", "messages a client may send at once before --msg-rate applies")
-	fs.Var((*nonNegative)(&l.ByteRate), "byte-rate", "bytes a second each client may send before the server slows its reading down (0: no limit)")
-	fs.Var((*nonNegativeInt)(&l.ByteBurst), "byte-burst", "bytes a client may send at once before --byte-rate applies")
+	fs.Var((*nonNegative)(&l.Rate), "msg-rate", "`N` messages a second each client may send before the server slows its reading down (0: no limit)")
+	fs.Var((*nonNegativeInt)(&l.Burst), "msg-burst", "`N` messages a client may send at once before --msg-rate applies")
+	fs.Var((*nonNegative)(&l.ByteRate), "byte-rate", "`N` bytes a second each client may send before the server slows its reading down (0: no limit)")
+	fs.Var((*nonNegativeInt)(&l.ByteBurst), "byte-burst", "`N` bytes a client may send at once before --byte-rate applies")
 	return func() Limit { return l }
 }
 

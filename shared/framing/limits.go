@@ -213,6 +213,22 @@ func (l *limiter) before() error {
 	return nil
 }
 
+// maxChargedRead is the most a read inside a message takes at once with
+// a budget, so that a spent budget is seen within that many bytes.
+const maxChargedRead = 64 << 10
+
+// capRead shortens a read inside a message so that the budget is checked
+// before the bytes past the free ones, and then every maxChargedRead.
+func (l *limiter) capRead(p []byte) []byte {
+	if l.budget == nil {
+		return p
+	}
+	if l.got < budgetFree {
+		return p[:min(len(p), budgetFree-int(l.got))]
+	}
+	return p[:min(len(p), maxChargedRead)]
+}
+
 // after is called after a read inside a message with what it returned.
 func (l *limiter) after(n int, err error) error {
 	l.got += int64(n)

@@ -114,6 +114,9 @@ func (b *Reader) Read(p []byte) (int, error) {
 		}
 		if len(p) >= b.size {
 			b.releaseBig()
+			if b.lim != nil {
+				p = b.lim.capRead(p)
+			}
 			return b.read(p, true)
 		}
 		b.fill(true)
@@ -175,9 +178,13 @@ func (b *Reader) fill(mid bool) {
 	if b.w == len(b.buf) && b.big == nil {
 		b.borrow()
 	}
+	p := b.buf[b.w:]
+	if b.lim != nil && mid {
+		p = b.lim.capRead(p)
+	}
 	for range maxEmptyReads {
-		n, err := b.read(b.buf[b.w:], mid)
-		b.short = b.w+n < len(b.buf)
+		n, err := b.read(p, mid)
+		b.short = n < len(p)
 		b.w += n
 		if err != nil {
 			b.err = err
