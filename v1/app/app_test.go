@@ -6,6 +6,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -15,6 +16,7 @@ import (
 	"chatlab/chat-v1/wiretest"
 	"chatlab/shared/bintest"
 	"chatlab/shared/chattest"
+	"chatlab/shared/server"
 )
 
 func TestMain(m *testing.M) { bintest.Main(m) }
@@ -34,13 +36,20 @@ func startServer(t *testing.T) *bintest.Server {
 
 func TestServerStartsChatsAndStopsOnSIGTERM(t *testing.T) {
 	srv := startServer(t)
+	// anon connects and never logs in; the server accepts in order, so
+	// once alice is logged in anon has been accepted too.
+	anon := chattest.Dial(t, srv.Addr(), wiretest.Codec(jsonwire.Codec{}))
 	alice := chattest.Dial(t, srv.Addr(), wiretest.Codec(jsonwire.Codec{}))
 	alice.Send(proto.Message{Kind: proto.KindLogin, Username: "alice"})
 	require.Equal(t, proto.KindLoginAck, alice.Next().Kind)
 
+	sent := time.Now()
 	require.NoError(t, srv.Cmd.Process.Signal(syscall.SIGTERM))
-	assert.Equal(t, []proto.Message{{Kind: proto.KindSystemMsg, Text: proto.ShutdownMessage}}, alice.ExpectClosed())
+	for _, c := range []*wiretest.Client{alice, anon} {
+		assert.Equal(t, []proto.Message{{Kind: proto.KindSystemMsg, Text: proto.ShutdownMessage}}, c.ExpectClosed())
+	}
 	assert.NoError(t, srv.Wait(t), "exit status 0 after SIGTERM")
+	assert.Less(t, time.Since(sent), server.DefaultShutdownGrace, "within the grace period")
 }
 
 // The pipe form of the client works in scripts and exits 0 at the end of

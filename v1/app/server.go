@@ -16,10 +16,13 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+	"time"
 
 	"chatlab/chat-v1/chatserver"
 	"chatlab/chat-v1/proto"
 	"chatlab/shared/cli"
+	"chatlab/shared/flow"
+	"chatlab/shared/framing"
 	"chatlab/shared/logging"
 	"chatlab/shared/server"
 )
@@ -62,6 +65,11 @@ func RunServer(opts ServerOptions) {
 	verbose := cmd.FlagSet.Bool("v", false, "log debug lines too (every message received)")
 	trace := cmd.FlagSet.Bool("trace", false, "print every message received and sent as it travels (JSON: the line; binary: fields and hex); -v adds the debug lines")
 	maxUsers := cmd.FlagSet.Int("max-users", chatserver.DefaultMaxUsers, "users online at most before log-ins are refused (server_full)")
+	loginTimeout := cmd.FlagSet.Duration("login-timeout", proto.LoginTimeout, "time a new connection has to log in before it is closed")
+	frameTimeout := cmd.FlagSet.Duration("frame-timeout", framing.DefaultFrameTimeout,
+		fmt.Sprintf("time a client has to finish a message once it has begun one, plus a second per %d bytes received; a connection idle between messages has none (0: no limit)", framing.DefaultMinRate))
+	readBudget := cmd.FlagSet.Int64("read-budget", framing.DefaultReadBudget, "bytes the server holds at most for partly read messages, all connections together (beyond each message's first 4 KiB); a client whose message would pass it is closed (0: no limit)")
+	flowLimit := flow.AddFlags(cmd.FlagSet, flow.Default)
 	// Internal: the load generator (make bench -profile) passes it.
 	cpuProfile := cmd.FlagSet.String("cpuprofile", "", "write a CPU profile of the whole run to this file, for go tool pprof")
 	cmd.Hidden = []string{"cpuprofile"}
@@ -80,11 +88,25 @@ func RunServer(opts ServerOptions) {
 	if *maxUsers < 1 {
 		cmd.Fatal(cli.ExitUsage, errors.New("-max-users must be at least 1"))
 	}
+	if *loginTimeout <= 0 {
+		cmd.Fatal(cli.ExitUsage, errors.New("-login-timeout must be more than 0"))
+	}
+	if *frameTimeout < 0 {
+		cmd.Fatal(cli.ExitUsage, errors.New("-frame-timeout must be 0 (no limit) or more"))
+	}
+	if *readBudget < 0 {
+		cmd.Fatal(cli.ExitUsage, errors.New("-read-budget must be 0 (no limit) or more"))
+	}
 	logger := logging.NewLevels(os.Stdout, *verbose, *trace)
 	cfg := opts.Config
 	cfg.Logger = logger
 	cfg.Trace = *trace
 	cfg.MaxUsers = *maxUsers
+	cfg.LoginTimeout = *loginTimeout
+	cfg.FrameTimeout = orNone(*frameTimeout)
+	cfg.ReadBudget = orNone(*readBudget)
+	fl := flowLimit()
+	cfg.Flow = &fl
 	var more []string
 	if len(args) > 1 {
 		more = args[1:]
@@ -114,6 +136,15 @@ func RunServer(opts ServerOptions) {
 	if err := serve(context.Background(), srv, l, logger); err != nil {
 		cmd.Fatal(cli.ExitError, err)
 	}
+}
+
+// orNone maps a flag's 0, no limit, to the negative value that says so
+// in chatserver.Config, where 0 is the default.
+func orNone[T time.Duration | int64](v T) T {
+	if v == 0 {
+		return -1
+	}
+	return v
 }
 
 // startCPUProfile profiles the process into file until stop is called.

@@ -5,6 +5,8 @@ import (
 	"time"
 
 	"chatlab/chat-v1/proto"
+	"chatlab/shared/flow"
+	"chatlab/shared/framing"
 )
 
 // DefaultMaxUsers is how many users may be logged in at once before
@@ -23,6 +25,23 @@ type Config struct {
 	// LoginTimeout closes a connection that has not logged in by then
 	// (default proto.LoginTimeout).
 	LoginTimeout time.Duration
+	// FrameTimeout closes a connection whose message, once it has begun
+	// to arrive, is not whole within this time plus a second for every
+	// framing.DefaultMinRate bytes received (default
+	// framing.DefaultFrameTimeout; negative: no limit). A connection idle
+	// between messages has no time limit.
+	FrameTimeout time.Duration
+	// FrameMinRate is the progress credit of FrameTimeout, in bytes a
+	// second (default framing.DefaultMinRate).
+	FrameMinRate int
+	// ReadBudget bounds the bytes held in partly read messages, server-wide
+	// (default framing.DefaultReadBudget; negative: no limit). A
+	// connection whose message would go past it is closed.
+	ReadBudget int64
+	// Flow is each connection's inbound flow control: the session waits
+	// for its allowance before it handles a message, and meanwhile reads
+	// nothing more (nil: flow.Default; a zero Limit: none).
+	Flow *flow.Limit
 	// QueueBytes bounds each connection's outbound queue; a client that
 	// lets it fill is cut off (default outbox.DefaultMaxBytes).
 	QueueBytes int
@@ -46,6 +65,19 @@ func (c *Config) setDefaults() {
 	}
 	if c.LoginTimeout <= 0 {
 		c.LoginTimeout = proto.LoginTimeout
+	}
+	if c.FrameTimeout == 0 {
+		c.FrameTimeout = framing.DefaultFrameTimeout
+	}
+	if c.FrameMinRate <= 0 {
+		c.FrameMinRate = framing.DefaultMinRate
+	}
+	if c.ReadBudget == 0 {
+		c.ReadBudget = framing.DefaultReadBudget
+	}
+	if c.Flow == nil {
+		l := flow.Default
+		c.Flow = &l
 	}
 	if c.OnBadInput == nil {
 		c.OnBadInput = CloseOnBadInput

@@ -22,14 +22,16 @@ import (
 	"sync"
 
 	"chatlab/chat-v1/proto"
+	"chatlab/shared/framing"
 	"chatlab/shared/logging"
 	"chatlab/shared/server"
 )
 
 // Hub owns the users and rooms of one server.
 type Hub struct {
-	cfg   Config
-	debug bool // the logger takes debug lines: one per message received
+	cfg    Config
+	debug  bool            // the logger takes debug lines: one per message received
+	budget *framing.Budget // of bytes in partly read messages; nil: none
 
 	mu       sync.RWMutex
 	closing  bool
@@ -49,6 +51,7 @@ func NewHub(cfg Config) *Hub {
 	h := &Hub{
 		cfg:      cfg,
 		debug:    cfg.Logger.Enabled(context.Background(), slog.LevelDebug),
+		budget:   framing.NewBudget(cfg.ReadBudget),
 		sessions: make(map[*session]struct{}),
 		users:    make(map[string]*session),
 		rooms:    make(map[string]*room),
@@ -80,7 +83,7 @@ func (h *Hub) Shutdown() {
 }
 
 // ServeConn runs one client's session; it implements server.Handler.
-func (h *Hub) ServeConn(_ context.Context, conn net.Conn) {
+func (h *Hub) ServeConn(ctx context.Context, conn net.Conn) {
 	s := newSession(h, conn)
 	if !h.register(s) {
 		s.send(&proto.Message{Kind: proto.KindSystemMsg, Text: proto.ShutdownMessage})
@@ -88,7 +91,7 @@ func (h *Hub) ServeConn(_ context.Context, conn net.Conn) {
 		return
 	}
 	s.log(slog.LevelInfo, "connection")
-	reason := s.run()
+	reason := s.run(ctx)
 	if h.unregister(s) {
 		reason = errShutdown
 	}

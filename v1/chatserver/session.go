@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"chatlab/chat-v1/proto"
+	"chatlab/shared/flow"
 	"chatlab/shared/framing"
 	"chatlab/shared/outbox"
 )
@@ -21,6 +22,7 @@ import (
 type session struct {
 	hub    *Hub
 	conn   *lingerConn
+	in     *framing.Reader
 	out    *outbox.Outbox
 	remote string // the client's address, for the logs
 
@@ -85,7 +87,7 @@ func (s *session) end(reason error) {
 		reason = err // the outbox cut the client off: that is the cause
 	}
 	level := slog.LevelInfo
-	if errors.Is(reason, outbox.ErrSlowConsumer) {
+	if errors.Is(reason, outbox.ErrSlowConsumer) || errors.Is(reason, framing.ErrFrameTimeout) || errors.Is(reason, framing.ErrBusy) {
 		level = slog.LevelWarn
 	}
 	s.log(level, "disconnect", "user", s.name, "reason", reason)
@@ -93,13 +95,17 @@ func (s *session) end(reason error) {
 
 // run reads and answers the client's messages until the connection ends
 // or must be closed, and returns why.
-func (s *session) run() error {
+func (s *session) run(ctx context.Context) error {
 	h := s.hub
-	s.conn.SetReadDeadline(time.Now().Add(h.cfg.LoginTimeout))
 	in := framing.NewReader(s.conn)
+	in.SetLimits(framing.Limits{FrameTimeout: h.cfg.FrameTimeout, MinRate: h.cfg.FrameMinRate, Budget: h.budget})
+	defer in.Release()
+	s.in = in
+	in.SetReadDeadline(time.Now().Add(h.cfg.LoginTimeout))
 	if w := readWaiter(s.conn.Conn); w != nil {
 		in.SetWaiter(w)
 	}
+	bucket := flow.New(*h.cfg.Flow)
 	dec := h.cfg.Codec.NewDecoder(in, proto.ClientToServer)
 	raw, _ := dec.(proto.RawDecoder)
 	var m proto.Message
@@ -107,11 +113,18 @@ func (s *session) run() error {
 		// Wait for the client here, near the top of the goroutine's stack,
 		// rather than deep in the decoder: the stack of an idle session
 		// can then be shrunk by the garbage collector (to 4 KiB from 8).
+		// It also ends the last message, for the reader's limits.
 		in.Wait()
 		err := dec.Decode(&m)
 		var perr *proto.Error
-		if raw != nil && (err == nil || errors.As(err, &perr) && !perr.Fatal) {
-			if s.hub.cfg.Trace {
+		if err == nil || errors.As(err, &perr) && !perr.Fatal {
+			// Flow control: wait for the client's allowance before
+			// handling its message. Meanwhile nothing more is read, so a
+			// client that sends too fast is slowed by TCP, and only it.
+			if bucket != nil && bucket.Wait(ctx, msgSize(raw, &m)) != nil {
+				return errShutdown
+			}
+			if raw != nil && s.hub.cfg.Trace {
 				s.hub.trace("←", s.who(), raw.Last(), proto.ClientToServer)
 			}
 		}
@@ -127,6 +140,10 @@ func (s *session) run() error {
 				return errLoginTimeout
 			case errors.Is(err, io.EOF):
 				return errClosedByPeer
+			case errors.Is(err, framing.ErrFrameTimeout):
+				return fmt.Errorf("%w (--frame-timeout %s, plus a second per %d bytes received)", err, h.cfg.FrameTimeout, h.cfg.FrameMinRate)
+			case errors.Is(err, framing.ErrBusy):
+				return fmt.Errorf("%w (--read-budget: %d bytes held in partly read messages, server-wide)", err, h.budget.Max())
 			}
 			return err
 		}
@@ -143,6 +160,15 @@ func (s *session) run() error {
 			return err
 		}
 	}
+}
+
+// msgSize is the size of the message just decoded, for flow control: its
+// bytes on the wire if the decoder says, else its text.
+func msgSize(raw proto.RawDecoder, m *proto.Message) int {
+	if raw != nil {
+		return len(raw.Last())
+	}
+	return len(m.Text) + len(m.To) + len(m.Room) + len(m.Username)
 }
 
 // badInput answers a protocol error by the server's policy and reports
@@ -203,7 +229,7 @@ func (s *session) login(name string) error {
 	h.users[key] = s
 	s.send(&proto.Message{Kind: proto.KindLoginAck, Username: name, Room: proto.GeneralRoom})
 	h.joinLocked(s, proto.GeneralRoom)
-	s.conn.SetReadDeadline(time.Time{})
+	s.in.SetReadDeadline(time.Time{})
 	s.log(slog.LevelInfo, "login", "user", name, "room", proto.GeneralRoom)
 	return nil
 }

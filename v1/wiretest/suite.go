@@ -2,6 +2,7 @@ package wiretest
 
 import (
 	"bytes"
+	"fmt"
 	"net"
 	"strings"
 	"testing"
@@ -13,6 +14,7 @@ import (
 	"chatlab/chat-v1/chatserver"
 	"chatlab/chat-v1/proto"
 	"chatlab/shared/chattest"
+	"chatlab/shared/logging"
 )
 
 // Suite runs the rules of docs/protocol.md §1 and every command against env's server.
@@ -39,6 +41,8 @@ func Suite(t *testing.T, env Env) {
 		{"DisconnectAnnounced", testDisconnectAnnounced},
 		{"ShutdownTellsEveryone", testShutdownTellsEveryone},
 		{"SlowConsumerCannotStallOthers", testSlowConsumer},
+		{"StallInsideAMessage", testStallInsideAMessage},
+		{"ReadBudget", testReadBudget},
 	} {
 		t.Run(tc.name, func(t *testing.T) { tc.run(t, env) })
 	}
@@ -453,4 +457,70 @@ func testSlowConsumer(t *testing.T, env Env) {
 	}
 	alice.Send(proto.Message{Kind: proto.KindListUsers})
 	assert.Equal(t, []string{"alice", "bob"}, alice.Next().Users)
+}
+
+// partial returns the bytes of a ROOM_MSG of n bytes of text but its last
+// 100: a message begun and not finished. (The text is over the limit of
+// §1.7, which the server can only know once it has read the message.)
+func partial(t *testing.T, env Env, n int) []byte {
+	t.Helper()
+	b, err := Codec(env.Codec).Encode(proto.Message{Kind: proto.KindRoomMsg, Text: strings.Repeat("m", n)})
+	require.NoError(t, err)
+	return b[:len(b)-100]
+}
+
+// A client that stops in the middle of a message is closed once the frame
+// timeout has passed; one idle between messages for longer is not.
+func testStallInsideAMessage(t *testing.T, env Env) {
+	const timeout = 300 * time.Millisecond
+	log := chattest.NewOutput()
+	srv := env.StartServer(t, chatserver.Config{
+		FrameTimeout: timeout, FrameMinRate: 1 << 20, Logger: logging.New(log, false),
+	})
+	bob := srv.Login("bob")
+	mallory := srv.Login("mallory")
+	bob.Expect("mallory's arrival", System("mallory joined general"))
+	Sync(t, bob)
+
+	begun := time.Now()
+	mallory.SendRaw(partial(t, env, 60000))
+	assert.Empty(t, mallory.ExpectClosed())
+	assert.GreaterOrEqual(t, time.Since(begun), timeout-timeout/10, "closed before the frame timeout")
+	bob.Expect("mallory's departure", System("mallory left general"))
+	log.WaitFor(t, "message not finished in time")
+	// bob has been idle for longer than the frame timeout, and is still
+	// here.
+	Sync(t, bob)
+	assert.NotContains(t, log.String(), "user=bob reason=")
+}
+
+// Partly read messages share a server-wide budget: a client whose message
+// would go past it is closed, while others, whose messages are whole, go
+// on.
+func testReadBudget(t *testing.T, env Env) {
+	log := chattest.NewOutput()
+	srv := env.StartServer(t, chatserver.Config{
+		ReadBudget: 100 << 10, FrameTimeout: time.Hour, Logger: logging.New(log, false),
+	})
+	bob := srv.Login("bob")
+	// Four messages of 40 KB, the first 4 KiB of each free: about 144 KiB
+	// held, more than the budget, whatever the order they are read in.
+	for i := range 4 {
+		c := srv.Login(fmt.Sprintf("mallory%d", i))
+		c.SendRaw(partial(t, env, 40000))
+	}
+	bob.Expect("a mallory cut off", func(m proto.Message) bool {
+		return m.Kind == proto.KindSystemMsg && strings.HasPrefix(m.Text, "mallory") && strings.HasSuffix(m.Text, " left general")
+	})
+	log.WaitFor(t, "server busy: read budget spent")
+	// bob's messages are whole: the spent budget does not touch them.
+	text := strings.Repeat("b", proto.MaxTextBytes)
+	for range 3 {
+		bob.Send(proto.Message{Kind: proto.KindRoomMsg, Text: text})
+		ack := bob.Expect("the ack of bob's message", func(m proto.Message) bool { return m.Kind == proto.KindRoomMsgAck })
+		assert.Equal(t, "general", ack.Room)
+	}
+	carol := srv.Login("carol")
+	carol.Send(proto.Message{Kind: proto.KindRoomMsg, Text: text})
+	assert.Equal(t, proto.KindRoomMsgAck, carol.Expect("carol's ack", func(m proto.Message) bool { return m.Kind == proto.KindRoomMsgAck }).Kind)
 }

@@ -2,10 +2,12 @@ package binwire
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -273,4 +275,27 @@ func FuzzDecode(f *testing.F) {
 			assert.Equal(t, m, back)
 		}
 	})
+}
+
+// A frame of the largest size arrives whole, in pieces; one that stops
+// short holds about what came, not what its header announced.
+func TestLargeFrameGrowsAsItArrives(t *testing.T) {
+	body := bytes.Repeat([]byte{0xaa}, MaxBody)
+	big := binary.BigEndian.AppendUint32(unhex(t, "43 50 01 0d 00"), MaxBody)
+	big = append(big, body...)
+	stream := append(append([]byte{}, big...), frame(t, 0x01, "03 62 6f 62")...)
+	dec := Codec{}.NewDecoder(io.MultiReader(bytes.NewReader(stream[:5000]), bytes.NewReader(stream[5000:300000]), bytes.NewReader(stream[300000:])), c2s)
+	var m proto.Message
+	var perr *proto.Error
+	require.ErrorAs(t, dec.Decode(&m), &perr, "an unknown type, read whole")
+	assert.Equal(t, big, dec.(proto.RawDecoder).Last())
+	require.NoError(t, dec.Decode(&m))
+	assert.Equal(t, proto.Message{Kind: proto.KindLogin, Username: "bob"}, m)
+
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	err := Codec{}.NewDecoder(bytes.NewReader(big[:HeaderSize+1000]), c2s).Decode(&m)
+	runtime.ReadMemStats(&after)
+	assert.ErrorIs(t, err, io.ErrUnexpectedEOF)
+	assert.Less(t, after.TotalAlloc-before.TotalAlloc, uint64(256<<10), "allocated for a frame that stopped after 1000 bytes")
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"unicode/utf8"
 
 	"chatlab/chat-v1/proto"
@@ -51,12 +52,8 @@ func (d *decoder) Decode(m *proto.Message) error {
 		return perr
 	}
 	size := HeaderSize + int(h.BodyLen) // at most HeaderSize+MaxBody: checked above
-	if cap(d.buf) < size {
-		d.buf = make([]byte, size)
-	}
-	frame := d.buf[:size]
-	copy(frame, hdr)
-	if _, err := io.ReadFull(d.r, frame[HeaderSize:]); err != nil {
+	frame, err := d.readBody(hdr, size)
+	if err != nil {
 		if errors.Is(err, io.EOF) {
 			err = io.ErrUnexpectedEOF
 		}
@@ -64,6 +61,36 @@ func (d *decoder) Decode(m *proto.Message) error {
 	}
 	d.last = frame
 	return unmarshal(h.Type, frame[HeaderSize:], d.dir, m, nil)
+}
+
+// readBody reads the body of a frame of size bytes after its header. A
+// frame of up to keepBuffer bytes is read into a buffer of its size; a
+// larger one into a buffer that grows as its bytes arrive, so that a peer
+// that announces a megabyte and sends a few bytes makes the decoder hold
+// a few bytes, not a megabyte.
+func (d *decoder) readBody(hdr []byte, size int) ([]byte, error) {
+	if size <= keepBuffer || cap(d.buf) >= size {
+		if cap(d.buf) < size {
+			d.buf = make([]byte, size)
+		}
+		frame := d.buf[:size]
+		copy(frame, hdr)
+		_, err := io.ReadFull(d.r, frame[HeaderSize:])
+		return frame, err
+	}
+	frame := append(make([]byte, 0, keepBuffer), hdr...)
+	for len(frame) < size {
+		if len(frame) == cap(frame) {
+			frame = slices.Grow(frame, min(cap(frame), size-len(frame)))
+		}
+		n, err := io.ReadFull(d.r, frame[len(frame):min(cap(frame), size)])
+		frame = frame[:len(frame)+n]
+		if err != nil {
+			return nil, err
+		}
+	}
+	d.buf = frame
+	return frame, nil
 }
 
 // Last returns the frame of the last successful or non-fatally failed

@@ -1,9 +1,11 @@
 package stage_test
 
 import (
+	"encoding/binary"
 	"encoding/hex"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 
@@ -108,3 +110,24 @@ func TestFanOutDoesNotAllocatePerDelivery(t *testing.T) {
 }
 
 func BenchmarkFanOut100(b *testing.B) { wiretest.BenchmarkFanOut(b, binwire.Codec{}, 100) }
+
+// A client that stops half way through a frame of the largest size is
+// closed once the frame timeout (and the credit for what it sent) has
+// passed.
+func TestStallInsideALargestFrame(t *testing.T) {
+	const timeout = 300 * time.Millisecond
+	srv := v3Env.StartServer(t, chatserver.Config{FrameTimeout: timeout, FrameMinRate: 1 << 20})
+	bob := srv.Login("bob")
+	mallory := srv.Login("mallory")
+	bob.Expect("mallory's arrival", wiretest.System("mallory joined general"))
+
+	frame := binary.BigEndian.AppendUint32(unhex(t, "43 50 01 04 00"), proto.MaxBinaryBody)
+	frame = append(frame, make([]byte, proto.MaxBinaryBody/2)...)
+	begun := time.Now()
+	mallory.SendRaw(frame)
+	assert.Empty(t, mallory.ExpectClosed())
+	// Half a megabyte at the credit of 1 MiB a second: half a second more.
+	assert.GreaterOrEqual(t, time.Since(begun), timeout+timeout/2)
+	bob.Expect("mallory's departure", wiretest.System("mallory left general"))
+	wiretest.Sync(t, bob)
+}

@@ -21,6 +21,7 @@ import (
 	"chatlab/shared/bintest"
 	"chatlab/shared/certs"
 	"chatlab/shared/chattest"
+	lifecycle "chatlab/shared/server"
 )
 
 func TestMain(m *testing.M) { bintest.Main(m) }
@@ -99,14 +100,22 @@ func TestV4(t *testing.T) {
 	t.Run("SIGTERM tells TLS clients", func(t *testing.T) {
 		tc, err := certs.ClientTLS("127.0.0.1", cert, false)
 		require.NoError(t, err)
+		// anon has shaken hands but not logged in.
 		conn, err := tls.Dial("tcp", srv.Addr(), tc)
+		require.NoError(t, err)
+		anon := chattest.Wrap(t, conn, wiretest.Codec(binwire.Codec{}))
+		conn, err = tls.Dial("tcp", srv.Addr(), tc)
 		require.NoError(t, err)
 		c := chattest.Wrap(t, conn, wiretest.Codec(binwire.Codec{}))
 		c.Send(proto.Message{Kind: proto.KindLogin, Username: "dave"})
 		require.Equal(t, proto.KindLoginAck, c.Next().Kind)
+		sent := time.Now()
 		require.NoError(t, srv.Cmd.Process.Signal(syscall.SIGTERM))
-		assert.Equal(t, []proto.Message{{Kind: proto.KindSystemMsg, Text: proto.ShutdownMessage}}, c.ExpectClosed())
+		for _, c := range []*wiretest.Client{c, anon} {
+			assert.Equal(t, []proto.Message{{Kind: proto.KindSystemMsg, Text: proto.ShutdownMessage}}, c.ExpectClosed())
+		}
 		assert.NoError(t, srv.Wait(t))
+		assert.Less(t, time.Since(sent), lifecycle.DefaultShutdownGrace, "within the grace period")
 	})
 }
 

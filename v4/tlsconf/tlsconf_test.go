@@ -37,7 +37,10 @@ func startTLS(t *testing.T, cfg chatserver.Config, handshake time.Duration) *tls
 	logger := logging.New(s.log, false)
 	tc, err := tlsconf.ServerConfig(s.certFile, filepath.Join(dir, "server.key"), logger)
 	require.NoError(t, err)
-	cfg.Codec, cfg.OnBadInput, cfg.Logger = binwire.Codec{}, stage.ServerConfig().OnBadInput, logger
+	cfg.Codec, cfg.OnBadInput = binwire.Codec{}, stage.ServerConfig().OnBadInput
+	if cfg.Logger == nil { // a test that reads the chat server's log brings its own
+		cfg.Logger = logger
+	}
 	srv := chatserver.New(cfg)
 	srv.Handler = &tlsconf.Handshaker{Config: tc, Timeout: handshake, Next: srv.Handler, Log: logger}
 	s.addr = chattest.Start(t, srv)

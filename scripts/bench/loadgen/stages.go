@@ -32,12 +32,17 @@ type Stage struct {
 // gigabytes.
 const MaxClassChatClients = 500
 
+// flowOff are the flags that turn a server's inbound flow control off: the
+// generator drives the servers flat out, and measures them, not the
+// allowance each client gets by default.
+var flowOff = []string{"--msg-rate", "0", "--byte-rate", "0"}
+
 func chatProto(name string, d Dialect, tls bool) Stage {
 	s := Stage{Name: name, Binary: "server-" + name, Dialect: d, TLS: tls, Profile: true,
-		args: func(string) []string { return []string{"0"} }}
+		args: func(string) []string { return append(slices.Clone(flowOff), "0") }}
 	if tls {
 		s.args = func(dir string) []string {
-			return []string{"0", filepath.Join(dir, "server.crt"), filepath.Join(dir, "server.key")}
+			return append(slices.Clone(flowOff), "0", filepath.Join(dir, "server.crt"), filepath.Join(dir, "server.key"))
 		}
 	}
 	return s

@@ -1,0 +1,28 @@
+package stage_test
+
+import (
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+
+	"chatlab/chat-v1/wiretest"
+	"chatlab/chat-v3/binwire"
+	"chatlab/shared/bintest"
+)
+
+// A client that floods its room with 4 KiB messages flat out slows only
+// itself: client-v3 reading in the same room keeps up and is not cut off
+// as a slow consumer.
+func TestFlooderSlowsOnlyItself(t *testing.T) {
+	b := bintest.Build(t, "../cmd/server", "../cmd/client")
+	res := wiretest.Flood{
+		Server: bintest.StartServer(t, b[0], "0"),
+		Client: b[1],
+		Codec:  binwire.Codec{},
+		For:    5 * time.Second,
+	}.Run(t)
+	assert.False(t, res.SlowConsumer(), "the server cut a client off:\n%v", res.ServerLog)
+	assert.True(t, res.ReaderOK, "the reader is still connected after the flood")
+	assert.Greater(t, res.Received, 100, "the reader got the flood")
+}

@@ -1,0 +1,44 @@
+package stage_test
+
+import (
+	"crypto/tls"
+	"net"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"chatlab/chat-v1/wiretest"
+	"chatlab/chat-v3/binwire"
+	"chatlab/shared/bintest"
+	"chatlab/shared/certs"
+	"chatlab/shared/chattest"
+)
+
+// A client that floods its room with 4 KiB messages flat out, over TLS,
+// slows only itself: client-v4 reading in the same room keeps up and is
+// not cut off as a slow consumer.
+func TestFlooderSlowsOnlyItself(t *testing.T) {
+	b := bintest.Build(t, "../cmd/server", "../cmd/client")
+	dir := t.TempDir()
+	cert, key := filepath.Join(dir, "server.crt"), filepath.Join(dir, "server.key")
+	res := wiretest.Flood{
+		Server:     bintest.StartServer(t, b[0], "0", cert, key),
+		Client:     b[1],
+		ClientArgs: []string{"--ca", cert},
+		Codec:      binwire.Codec{},
+		Dial: func(t *testing.T, addr string) net.Conn {
+			tc, err := certs.ClientTLS("127.0.0.1", cert, false)
+			require.NoError(t, err)
+			conn, err := tls.DialWithDialer(&net.Dialer{Timeout: chattest.Timeout}, "tcp", addr, tc)
+			require.NoError(t, err)
+			return conn
+		},
+		For: 5 * time.Second,
+	}.Run(t)
+	assert.False(t, res.SlowConsumer(), "the server cut a client off:\n%v", res.ServerLog)
+	assert.True(t, res.ReaderOK, "the reader is still connected after the flood")
+	assert.Greater(t, res.Received, 100, "the reader got the flood")
+}
