@@ -23,6 +23,9 @@ const (
 	// original sent raw chunks of up to 1024 bytes; ours frames every
 	// message as a line, so two messages can never merge into one.
 	MaxLine = 4096
+	// DefaultLoginTimeout is the time a server of task 4 on gives a
+	// connection to answer its username prompt (--login-timeout).
+	DefaultLoginTimeout = 10 * time.Second
 	// ConnectTimeout bounds the wait for the server to accept a client's
 	// connection.
 	ConnectTimeout = 5 * time.Second
@@ -92,4 +95,12 @@ func Why(err error) error {
 		return errors.New("reset by the client")
 	}
 	return err
+}
+
+// Limits are a server's limits that its flags may change; a zero field
+// keeps the stage's default.
+type Limits struct {
+	// LoginTimeout bounds the time to answer the username prompt (task
+	// 4 on; --login-timeout).
+	LoginTimeout time.Duration
 }
