@@ -67,9 +67,9 @@ const (
 	// ShuttingDown tells the client the server was stopped (SIGINT or
 	// SIGTERM).
 	ShuttingDown = "Server is shutting down."
-	// TooLong tells the client its line was over cc.MaxLine: its end is
-	// not known, so the session ends.
-	TooLong = "A line is at most 4096 bytes (cc.MaxLine); disconnecting."
+	// TooLong tells the client its line was over cc.MaxLine (4096 bytes,
+	// as it says): its end is not known, so the session ends.
+	TooLong = "A line is at most 4096 bytes; disconnecting."
 )
 
 // byeWait bounds the write of a last line to the peer.
