@@ -1,7 +1,6 @@
 package framing
 
 import (
-	"bufio"
 	"bytes"
 	"io"
 )
@@ -11,15 +10,25 @@ import (
 // clients send them with no delimiter at all). It finds where each object
 // ends by counting braces outside strings, so it never needs a delimiter,
 // and refuses an object longer than its limit as soon as it gets there.
+//
+// It reads through a Reader: given one with limits (Reader.SetLimits),
+// every object is held to them, the white space between objects is the
+// idle wait (it calls the Reader's Wait), and an object's first byte
+// starts the message.
 type JSONReader struct {
-	r   *bufio.Reader
+	r   *Reader
 	max int
 	buf []byte
 }
 
-// NewJSONReader returns a reader of objects of at most max bytes.
+// NewJSONReader returns a reader of objects of at most max bytes. A
+// *Reader is read as it is; any other reader through one.
 func NewJSONReader(r io.Reader, max int) *JSONReader {
-	return &JSONReader{r: bufio.NewReader(r), max: max}
+	fr, ok := r.(*Reader)
+	if !ok {
+		fr = NewReader(r)
+	}
+	return &JSONReader{r: fr, max: max}
 }
 
 // Next returns the next object's bytes, valid until the next call. Bytes
@@ -31,6 +40,7 @@ func NewJSONReader(r io.Reader, max int) *JSONReader {
 // caller's decoder to find.
 func (j *JSONReader) Next() ([]byte, error) {
 	j.buf = j.buf[:0]
+	j.r.Wait() // the last object is complete
 	first, err := j.skipSpace()
 	if err != nil {
 		return nil, err
@@ -98,8 +108,13 @@ func (j *JSONReader) Next() ([]byte, error) {
 }
 
 // skipSpace skips white space and returns the next byte without taking it.
+// Between objects the reader waits for its peer with Wait, which also
+// ends the last object.
 func (j *JSONReader) skipSpace() (byte, error) {
 	for {
+		if j.r.Buffered() == 0 {
+			j.r.Wait()
+		}
 		c, err := j.r.ReadByte()
 		if err != nil {
 			return 0, err

@@ -44,7 +44,12 @@ func NewLineReaderSize(r io.Reader, max, size int) *LineReader {
 // included) returns ErrLineTooLong as soon as it is known to be too long. A
 // last line with no line ending is returned as it is; the call after it
 // returns io.EOF.
+//
+// Each call starts a message: given a Reader with limits (Reader.SetLimits),
+// ReadLine calls its Wait first, so the time between lines is the idle
+// wait and every line is held to the limits.
 func (l *LineReader) ReadLine() ([]byte, error) {
+	l.r.Wait()
 	if cap(l.long) > DefaultBufferSize {
 		l.long = nil // a long line is rare: do not keep its buffer
 	}

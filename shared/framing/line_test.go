@@ -84,8 +84,16 @@ func FuzzLineReader(f *testing.F) {
 			return
 		}
 		lr := NewLineReaderSize(bytes.NewReader(data), max, 16)
+		// With limits (and no deadline to set) the lines are the same.
+		limited := NewReaderSize(&slowReader{data}, 16)
+		limited.SetLimits(Limits{Budget: NewBudget(1 << 30)})
+		lr2 := NewLineReaderSize(limited, max, 16)
 		for {
 			line, err := lr.ReadLine()
+			line2, err2 := lr2.ReadLine()
+			if string(line) != string(line2) || !errors.Is(err2, err) && err2 != err {
+				t.Fatalf("without limits %q, %v; with %q, %v", line, err, line2, err2)
+			}
 			if err != nil {
 				if !errors.Is(err, io.EOF) && !errors.Is(err, ErrLineTooLong) {
 					t.Fatalf("unexpected error %v", err)

@@ -31,13 +31,14 @@ var pool = sync.Pool{New: func() any { b := make([]byte, DefaultBufferSize); ret
 // the big buffer goes back to the pool before the next read blocks.
 type Reader struct {
 	rd     io.Reader
-	waiter Waiter  // nil: wait by reading
-	size   int     // of the big buffer
-	buf    []byte  // idle[:] or *big
-	big    *[]byte // the borrowed (or, for a size other than the pool's, owned) buffer, or nil
-	r, w   int     // what is buffered is buf[r:w]
-	err    error   // from the last read, for after what is buffered
-	short  bool    // the last read came back with less than it asked for
+	waiter Waiter   // nil: wait by reading
+	size   int      // of the big buffer
+	buf    []byte   // idle[:] or *big
+	big    *[]byte  // the borrowed (or, for a size other than the pool's, owned) buffer, or nil
+	r, w   int      // what is buffered is buf[r:w]
+	err    error    // from the last read, for after what is buffered
+	short  bool     // the last read came back with less than it asked for
+	lim    *limiter // nil: no limits (SetLimits)
 	idle   [idleBufferSize]byte
 }
 
@@ -60,7 +61,20 @@ func (b *Reader) Buffered() int { return b.w - b.r }
 // in a decoder keeps a stack the garbage collector cannot shrink. With a
 // Waiter, and nothing left from the last read, it waits on the Waiter
 // first, and reads only once the peer has said something.
+//
+// Wait also marks the end of the message read before it: with limits
+// (SetLimits), call it before each message, at the top of the read loop
+// (LineReader.ReadLine and JSONReader.Next call it themselves). Its own
+// read, the wait for a new message, has no deadline but the one set with
+// SetReadDeadline, and charges nothing to the budget.
 func (b *Reader) Wait() {
+	if b.lim != nil {
+		if b.r != b.w || b.err != nil {
+			b.lim.endMessage()
+		} else {
+			b.lim.idle()
+		}
+	}
 	if b.r != b.w || b.err != nil {
 		return
 	}
@@ -70,7 +84,7 @@ func (b *Reader) Wait() {
 			return
 		}
 	}
-	b.fill()
+	b.fill(false)
 }
 
 // A Waiter can wait for its stream to have something to read without
@@ -99,10 +113,10 @@ func (b *Reader) Read(p []byte) (int, error) {
 			return 0, b.takeErr()
 		}
 		if len(p) >= b.size {
-			b.release()
-			return b.rd.Read(p)
+			b.releaseBig()
+			return b.read(p, true)
 		}
-		b.fill()
+		b.fill(true)
 		if b.r == b.w {
 			return 0, b.takeErr()
 		}
@@ -136,19 +150,20 @@ func (b *Reader) ReadSlice(delim byte) ([]byte, error) {
 			return line, bufio.ErrBufferFull
 		}
 		searched = b.w - b.r
-		b.fill()
+		b.fill(true)
 	}
 }
 
 // fill reads once more into the buffer, making room first: it drops what
 // was consumed, gives the big buffer back if nothing is buffered and the
-// peer paused, and moves to the big buffer if the small one is full.
-func (b *Reader) fill() {
+// peer paused, and moves to the big buffer if the small one is full. mid
+// says the read is inside a message (any but Wait's), under the limits.
+func (b *Reader) fill(mid bool) {
 	switch {
 	case b.r == b.w:
 		b.r, b.w = 0, 0
 		if b.short {
-			b.release()
+			b.releaseBig()
 		}
 	case b.r > 0:
 		b.w = copy(b.buf, b.buf[b.r:b.w])
@@ -161,7 +176,7 @@ func (b *Reader) fill() {
 		b.borrow()
 	}
 	for range maxEmptyReads {
-		n, err := b.rd.Read(b.buf[b.w:])
+		n, err := b.read(b.buf[b.w:], mid)
 		b.short = b.w+n < len(b.buf)
 		b.w += n
 		if err != nil {
@@ -178,6 +193,19 @@ func (b *Reader) fill() {
 	b.err = io.ErrNoProgress
 }
 
+// read reads from the stream, under the limits if mid.
+func (b *Reader) read(p []byte, mid bool) (int, error) {
+	l := b.lim
+	if l == nil || !mid {
+		return b.rd.Read(p)
+	}
+	if err := l.before(); err != nil {
+		return 0, err
+	}
+	n, err := b.rd.Read(p)
+	return n, l.after(n, err)
+}
+
 // borrow moves what is buffered into a big buffer.
 func (b *Reader) borrow() {
 	if b.size == DefaultBufferSize {
@@ -191,8 +219,8 @@ func (b *Reader) borrow() {
 	b.buf = *b.big
 }
 
-// release gives the big buffer back; call it only with nothing buffered.
-func (b *Reader) release() {
+// releaseBig gives the big buffer back; call it only with nothing buffered.
+func (b *Reader) releaseBig() {
 	if b.big == nil {
 		return
 	}
@@ -207,4 +235,67 @@ func (b *Reader) takeErr() error {
 	err := b.err
 	b.err = nil
 	return err
+}
+
+// ReadByte reads one byte, as bufio's.
+func (b *Reader) ReadByte() (byte, error) {
+	for b.r == b.w {
+		if b.err != nil {
+			return 0, b.takeErr()
+		}
+		b.fill(true)
+	}
+	c := b.buf[b.r]
+	b.r++
+	return c, nil
+}
+
+// UnreadByte puts back the byte the last ReadByte read; it works only
+// straight after ReadByte (bufio's can fail the same way).
+func (b *Reader) UnreadByte() error {
+	if b.r == 0 {
+		return bufio.ErrInvalidUnreadByte
+	}
+	b.r--
+	return nil
+}
+
+// Peek returns the next n bytes without consuming them, valid until the
+// next read, as bufio's: fewer with the reason if the stream ends first,
+// and bufio.ErrBufferFull if n is more than the big buffer holds.
+func (b *Reader) Peek(n int) ([]byte, error) {
+	if n < 0 {
+		return nil, bufio.ErrNegativeCount
+	}
+	for b.w-b.r < n && b.w-b.r < b.size && b.err == nil {
+		b.fill(true)
+	}
+	if n > b.size {
+		return b.buf[b.r:b.w], bufio.ErrBufferFull
+	}
+	if avail := b.w - b.r; avail < n {
+		return b.buf[b.r:b.w], b.takeErr()
+	}
+	return b.buf[b.r : b.r+n], nil
+}
+
+// Discard skips the next n bytes, as bufio's, and returns how many it
+// skipped.
+func (b *Reader) Discard(n int) (int, error) {
+	if n < 0 {
+		return 0, bufio.ErrNegativeCount
+	}
+	done := 0
+	for {
+		k := min(n-done, b.w-b.r)
+		b.r += k
+		done += k
+		if done == n {
+			return done, nil
+		}
+		if b.err != nil {
+			return done, b.takeErr()
+		}
+		b.fill(true)
+	}
 }

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"strings"
 	"testing"
@@ -79,6 +80,8 @@ func TestReaderMatchesBufio(t *testing.T) {
 						readSlices(NewReaderSize(wrap(strings.NewReader(in)), size)))
 					assert.Equal(t, reads(bufio.NewReaderSize(wrap(strings.NewReader(in)), size)),
 						reads(NewReaderSize(wrap(strings.NewReader(in)), size)))
+					assert.Equal(t, peeks(bufio.NewReaderSize(wrap(strings.NewReader(in)), size)),
+						peeks(NewReaderSize(wrap(strings.NewReader(in)), size)))
 				})
 			}
 		}
@@ -113,6 +116,36 @@ func reads(r io.Reader) string {
 		out.Write(p[:n])
 		if err != nil {
 			return out.String() + "|" + errString(err)
+		}
+	}
+}
+
+type peeker interface {
+	ReadByte() (byte, error)
+	UnreadByte() error
+	Peek(n int) ([]byte, error)
+	Discard(n int) (int, error)
+}
+
+// peeks records what ReadByte, UnreadByte, Peek and Discard return, in
+// turn, until an error.
+func peeks(r peeker) []string {
+	var out []string
+	for i := 0; ; i++ {
+		c, err := r.ReadByte()
+		out = append(out, fmt.Sprintf("byte %q %v", c, err))
+		if err != nil {
+			return out
+		}
+		if i%3 == 0 {
+			out = append(out, fmt.Sprint("unread ", r.UnreadByte()))
+		}
+		p, err := r.Peek([]int{1, 5, 150, 5000}[i%4])
+		out = append(out, fmt.Sprintf("peek %q %v", p, err))
+		n, err := r.Discard([]int{0, 3, 300}[i%3])
+		out = append(out, fmt.Sprintf("discard %d %v", n, err))
+		if err != nil {
+			return out
 		}
 	}
 }
