@@ -53,10 +53,10 @@ func Serve(ctx context.Context, l net.Listener, op io.Reader, out io.Writer) err
 		return err
 	}
 	d.Println("[SERVER] Acknowledgment sent. Type a line to send it; 'exit' or /quit to quit.")
-	err = relay(ctx, conn, op, d, side{prefix: "[CLIENT] ", peer: "Client", bye: ShuttingDown, tooLong: TooLong})
-	if errors.Is(err, io.EOF) || errors.Is(err, framing.ErrLineTooLong) {
-		// The client left, or was sent away for a line over the limit:
-		// the session is over, as it should be.
+	err = relay(ctx, conn, op, d, side{prefix: "[CLIENT] ", peer: "Client", bye: ShuttingDown, tooLong: TooLong, stalled: Stalled})
+	if errors.Is(err, io.EOF) || errors.Is(err, framing.ErrLineTooLong) || errors.Is(err, framing.ErrFrameTimeout) {
+		// The client left, or was sent away for a line over the limit
+		// or not finished in time: the session is over, as it should be.
 		return nil
 	}
 	return err
@@ -70,6 +70,9 @@ const (
 	// TooLong tells the client its line was over cc.MaxLine (4096 bytes,
 	// as it says): its end is not known, so the session ends.
 	TooLong = "A line is at most 4096 bytes; disconnecting."
+	// Stalled tells the client it began a line and did not finish it
+	// within framing.DefaultFrameTimeout (and its progress credit).
+	Stalled = "A line was begun but not finished in time; disconnecting."
 )
 
 // byeWait bounds the write of a last line to the peer.
@@ -82,6 +85,7 @@ type side struct {
 	peer    string // "Client" or "Server"
 	bye     string // to the peer when ctx ends, if set
 	tooLong string // to the peer after a line over the limit, if set
+	stalled string // to the peer after a line not finished in time, if set
 }
 
 // Chat is the client's side: it relays lines between the server on conn
@@ -111,7 +115,10 @@ func relay(ctx context.Context, conn net.Conn, typed io.Reader, d *cc.Display, s
 	var leaving atomic.Bool
 	received := make(chan error, 1)
 	go func() {
-		lines := framing.NewLineReader(conn, cc.MaxLine)
+		// A line begun must be finished in time (the default frame
+		// time); between lines the peer may be idle as long as it likes.
+		in := cc.Limits{}.Reader(conn, nil)
+		lines := framing.NewLineReader(in, cc.MaxLine)
 		for {
 			line, err := lines.ReadLine()
 			if err != nil && leaving.Load() {
@@ -173,6 +180,12 @@ func relay(ctx context.Context, conn net.Conn, typed io.Reader, d *cc.Display, s
 			if s.tooLong != "" {
 				lastLine(conn, s.tooLong)
 				drain(conn)
+			}
+		}
+		if errors.Is(err, framing.ErrFrameTimeout) {
+			d.Printf("[%s began a line and did not finish it in time; closing]", peer)
+			if s.stalled != "" {
+				lastLine(conn, s.stalled)
 			}
 		}
 		return err

@@ -58,6 +58,7 @@ type Registry struct {
 	log    *slog.Logger
 	opts   Options
 	limits cc.Limits
+	budget *framing.Budget // the read budget of every session
 
 	mu sync.Mutex
 	// users are the users logged in (or logging in), by FoldName of
@@ -143,7 +144,8 @@ func NewRegistry(log *slog.Logger, opts Options) (*server.Server, *Registry) {
 	if opts.NameQuiet == 0 {
 		opts.NameQuiet = NameQuiet
 	}
-	r := &Registry{log: log, opts: opts, users: make(map[string]*member), prompted: make(map[net.Conn]struct{})}
+	r := &Registry{log: log, opts: opts, users: make(map[string]*member), prompted: make(map[net.Conn]struct{}),
+		budget: cc.Limits{}.NewBudget()}
 	srv := server.New(r, log)
 	srv.RegisterOnShutdown(r.shutdown)
 	return srv, r
@@ -151,7 +153,14 @@ func NewRegistry(log *slog.Logger, opts Options) (*server.Server, *Registry) {
 
 // SetLimits sets the limits the server's flags chose (cc.Serve calls it);
 // zero fields keep their defaults. Call it before serving.
-func (r *Registry) SetLimits(l cc.Limits) { r.limits = l }
+func (r *Registry) SetLimits(l cc.Limits) {
+	r.limits = l
+	r.budget = l.NewBudget()
+}
+
+// ReadBudget is the server-wide budget of bytes held in objects partly
+// read (nil: none).
+func (r *Registry) ReadBudget() *framing.Budget { return r.budget }
 
 func (r *Registry) loginTimeout() time.Duration {
 	if r.limits.LoginTimeout > 0 {
@@ -293,7 +302,7 @@ func (r *Registry) loggedIn(m *member) {
 }
 
 // ServeConn runs one client's session; it implements server.Handler.
-func (r *Registry) ServeConn(_ context.Context, conn net.Conn) {
+func (r *Registry) ServeConn(ctx context.Context, conn net.Conn) {
 	log := r.log.With("remote", conn.RemoteAddr().String())
 	name, rest, legacy, err := r.login(conn)
 	if err != nil {
@@ -351,7 +360,7 @@ func (r *Registry) ServeConn(_ context.Context, conn net.Conn) {
 	r.sendAll(others, Notice(StatusSystem, "%s has joined the chat", name).Encode())
 	r.sendAll(append(others, self), list)
 
-	reason := r.session(name, io.MultiReader(bytes.NewReader(rest), conn), out)
+	reason := r.session(ctx, name, &prefixed{Conn: conn, rest: rest}, out)
 
 	r.mu.Lock()
 	delete(r.users, key)
@@ -462,12 +471,41 @@ func readName(conn net.Conn, deadline time.Time, quiet time.Duration) (name stri
 	}
 }
 
+// prefixed is a connection whose first bytes were read already (those
+// after the name): they are read again first.
+type prefixed struct {
+	net.Conn
+	rest []byte
+}
+
+func (p *prefixed) Read(b []byte) (int, error) {
+	if len(p.rest) > 0 {
+		n := copy(b, p.rest)
+		p.rest = p.rest[n:]
+		return n, nil
+	}
+	return p.Conn.Read(b)
+}
+
 // session routes one user's messages until the user leaves, and says why.
-func (r *Registry) session(name string, in io.Reader, out *outbox.Outbox) error {
+// It reads them within the limits (an object begun must be finished in
+// time, within the server's read budget), and handles each once the
+// connection's flow control allows: a client that sends faster waits, and
+// TCP slows it down.
+func (r *Registry) session(ctx context.Context, name string, conn net.Conn, out *outbox.Outbox) error {
+	in := r.limits.Reader(conn, r.budget)
+	defer in.Release()
 	objects := framing.NewJSONReader(in, r.opts.MaxObject)
+	bucket := r.limits.Bucket()
 	for {
 		obj, err := objects.Next()
 		switch {
+		case errors.Is(err, framing.ErrFrameTimeout):
+			out.Send(Notice(StatusError, "A message was begun but not finished in time. Disconnecting...").Encode())
+			return err
+		case errors.Is(err, framing.ErrBusy):
+			out.Send(Notice(StatusError, "The server is too busy to take a message this long now; send it again later. Disconnecting...").Encode())
+			return err
 		case errors.Is(err, framing.ErrNotObject):
 			out.Send(Notice(StatusError, InvalidFormat).Encode())
 			continue
@@ -480,6 +518,9 @@ func (r *Registry) session(name string, in io.Reader, out *outbox.Outbox) error 
 			return err
 		case err != nil:
 			return cc.Why(err)
+		}
+		if bucket.Wait(ctx, len(obj)) != nil {
+			return errors.New("server shutting down")
 		}
 		if len(obj) > MaxText && !isFile(obj) {
 			// Only a file may be larger (bonus 2 on, whose MaxObject is

@@ -14,6 +14,8 @@ import (
 
 	"chatlab/shared/cli"
 	"chatlab/shared/exitcode"
+	"chatlab/shared/flow"
+	"chatlab/shared/framing"
 	"chatlab/shared/logging"
 	"chatlab/shared/netfail"
 	"chatlab/shared/server"
@@ -73,8 +75,9 @@ func serverCommand(name, summary string, register func(*cli.Command), limits, lo
 	return l, cmd
 }
 
-// addLimitFlags adds the flags of Limits (--login-timeout only with
-// login: a server with a log-in) and returns what they say once parsed.
+// addLimitFlags adds the flags of Limits (--login-timeout and
+// --read-budget only with login: a server of JSON objects with a log-in,
+// task 4 on) and returns what they say once parsed.
 func addLimitFlags(cmd *cli.Command, login bool) func() Limits {
 	fs := cmd.FlagSet
 	var loginTimeout *time.Duration
@@ -83,19 +86,39 @@ func addLimitFlags(cmd *cli.Command, login bool) func() Limits {
 			"time to answer the username prompt; the original client's user types the name\n"+
 				"after connecting, and may need more")
 	}
+	frameTimeout := fs.Duration("frame-timeout", framing.DefaultFrameTimeout,
+		fmt.Sprintf("time to finish a message once begun, a second more for every %d bytes\nreceived", framing.DefaultMinRate))
+	var budget *int64
+	if login { // task 3's lines fit in what a reader holds anyway
+		budget = fs.Int64("read-budget", DefaultReadBudget, "bytes held at most in messages partly read, all clients together (0: no limit)")
+	}
+	flowLimit := flow.AddFlags(fs, DefaultFlow)
 	return func() Limits {
-		var l Limits
+		l := Limits{FrameTimeout: *frameTimeout}
 		if loginTimeout != nil {
 			l.LoginTimeout = *loginTimeout
 		}
+		if budget != nil {
+			l.ReadBudget = *budget
+			if l.ReadBudget == 0 {
+				l.ReadBudget = -1 // none
+			}
+		}
+		f := flowLimit()
+		l.Flow = &f
 		return l
 	}
 }
 
 // check says what is wrong with limits given on the command line.
 func (l Limits) check() error {
-	if l.LoginTimeout < 0 {
+	switch {
+	case l.LoginTimeout < 0:
 		return errors.New("--login-timeout cannot be negative")
+	case l.FrameTimeout <= 0:
+		return errors.New("--frame-timeout must be more than 0")
+	case l.ReadBudget < -1:
+		return errors.New("--read-budget cannot be negative (0: no limit)")
 	}
 	return nil
 }
