@@ -29,4 +29,3 @@ func TestStalledObjectIsClosed(t *testing.T) {
 	bob.Write(`{"receiver": "bob", "text": "still here"}`)
 	assert.Equal(t, "still here", bob.Next().Text)
 }
-
