@@ -1,6 +1,10 @@
 package task4_test
 
 import (
+	"bufio"
+	"io"
+	"net"
+	"os/exec"
 	"strings"
 	"syscall"
 	"testing"
@@ -99,4 +103,48 @@ func TestSIGTERMTellsEveryone(t *testing.T) {
 	prompted.ExpectClosed()
 	assert.NoError(t, srv.Wait(t), "exit status 0")
 	assert.Less(t, time.Since(start), server.DefaultShutdownGrace, "within the grace period")
+}
+
+// Our client asks for the name before it connects, so that the server's
+// log-in time is spent on the wire, not on typing.
+func TestClientAsksBeforeConnecting(t *testing.T) {
+	bin := bintest.Build(t, "./cmd/client")[0]
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	t.Cleanup(func() { l.Close() })
+	accepted := make(chan net.Conn, 1)
+	go func() {
+		if c, err := l.Accept(); err == nil {
+			accepted <- c
+		}
+	}()
+	_, port, _ := net.SplitHostPort(l.Addr().String())
+	client := exec.Command(bin, "127.0.0.1", port)
+	typing, err := client.StdinPipe()
+	require.NoError(t, err)
+	screen := chattest.NewOutput()
+	client.Stdout, client.Stderr = screen, screen
+	require.NoError(t, client.Start())
+	t.Cleanup(func() { client.Process.Kill(); client.Wait() })
+
+	screen.WaitFor(t, "Enter your username:")
+	select {
+	case <-accepted:
+		t.Fatal("the client connected before it had a name")
+	default:
+	}
+	_, err = io.WriteString(typing, "carol\n")
+	require.NoError(t, err)
+	select {
+	case c := <-accepted:
+		defer c.Close()
+		c.SetReadDeadline(time.Now().Add(chattest.Timeout))
+		_, err := c.Write([]byte(task4.Prompt))
+		require.NoError(t, err)
+		name, err := bufio.NewReader(c).ReadString('\n')
+		require.NoError(t, err)
+		assert.Equal(t, "carol\n", name, "the name, at once")
+	case <-time.After(chattest.Timeout):
+		t.Fatal("the client did not connect once it had a name")
+	}
 }
