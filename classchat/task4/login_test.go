@@ -148,3 +148,22 @@ func TestClientAsksBeforeConnecting(t *testing.T) {
 		t.Fatal("the client did not connect once it had a name")
 	}
 }
+
+// The limits are the server's flags: --login-timeout here, and --help
+// lists the others.
+func TestLimitFlags(t *testing.T) {
+	bin := bintest.Build(t, "./cmd/server")[0]
+	help, status := bintest.Run(t, "", bin, "--help")
+	assert.Equal(t, 0, status)
+	for _, flag := range []string{"-login-timeout", "-frame-timeout", "-read-budget", "-msg-rate", "-msg-burst", "-byte-rate", "-byte-burst"} {
+		assert.Contains(t, help, "  "+flag+" ", "--help lists %s", flag)
+	}
+	srv := bintest.StartMatching(t, ready, bin, "--login-timeout", "200ms", "0")
+	silent := dial(t, srv.Addr())
+	assert.Equal(t, task4.Notice(task4.StatusError, "No username within 200ms. Disconnecting..."), silent.Next())
+	silent.ExpectClosed()
+
+	out, status := bintest.Run(t, "", bin, "--frame-timeout", "0", "0")
+	assert.Equal(t, 2, status, out)
+	assert.Contains(t, out, "--frame-timeout must be more than 0")
+}
