@@ -507,6 +507,9 @@ func (r *Registry) session(ctx context.Context, name string, conn net.Conn, out 
 			out.Send(Notice(StatusError, "The server is too busy to take a message this long now; send it again later. Disconnecting...").Encode())
 			return err
 		case errors.Is(err, framing.ErrNotObject):
+			if bucket.Wait(ctx, 1) != nil { // junk is a message too
+				return errors.New("server shutting down")
+			}
 			out.Send(Notice(StatusError, InvalidFormat).Encode())
 			continue
 		case errors.Is(err, framing.ErrObjectTooLarge):
