@@ -184,3 +184,28 @@ func TestClientSyntax(t *testing.T) {
 		t.Fatal("/quit did not end the client")
 	}
 }
+
+// A member is known by her name whatever its case: where members stay in
+// their groups while away (bonus 3), Alice who created a group posts to
+// it as alice at her next log-in, and leaves it.
+func TestMembersIgnoreCase(t *testing.T) {
+	srv, _ := bonus1.NewGroups(logging.New(&strings.Builder{}, false),
+		task4.Options{Welcome: bonus1.Welcome}, bonus1.Commands, true)
+	addr := chattest.Start(t, srv)
+	bob := login(t, addr, "bob")
+	first := login(t, addr, "Alice", bob)
+	command(first, "/create g")
+	assert.Equal(t, "Group 'g' created successfully", first.Next().Message)
+	groups(t, first)
+	first.Conn.Close()
+	assert.Equal(t, "Alice has left the chat", bob.Next().Message, "her name is free")
+
+	again := login(t, addr, "alice")
+	post(again, "@g", "back")
+	var got bonus1.GroupMessage
+	again.Decode(&got)
+	assert.Equal(t, bonus1.GroupMessage{Status: "group_message", Group: "g", Sender: "alice", Text: "back"}, got)
+	assert.Equal(t, "Message sent to 1/1 members in 'g'", again.Next().Message)
+	command(again, "/leave g")
+	assert.Equal(t, "Left group 'g' (group deleted - no members)", again.Next().Message)
+}

@@ -187,9 +187,12 @@ func NewGroups(log *slog.Logger, opts task4.Options, commands map[string]string,
 // Registry is the task 4 registry the groups live in.
 func (g *Groups) Registry() *task4.Registry { return g.reg }
 
-// handle answers group commands and group messages.
+// handle answers group commands and group messages. A file (bonus 2 on)
+// is left to the stage that knows files, whatever its receiver.
 func (g *Groups) handle(name string, req task4.Request, out *outbox.Outbox) bool {
 	switch {
+	case req.Type == "file":
+		return false
 	case strings.HasPrefix(req.Receiver, "/"):
 		g.command(name, req.Receiver, out)
 		return true
@@ -229,7 +232,7 @@ func (g *Groups) command(name, line string, out *outbox.Outbox) {
 	}
 	g.mu.Lock()
 	members, exists := g.groups[arg]
-	member := slices.Contains(members, name)
+	member := isMember(members, name)
 	var ok bool
 	var msg string
 	switch {
@@ -256,7 +259,7 @@ func (g *Groups) command(name, line string, out *outbox.Outbox) {
 	case !member: // /leave
 		msg = fmt.Sprintf("You are not a member of '%s'", arg)
 	default: // /leave
-		rest := slices.DeleteFunc(slices.Clone(members), func(m string) bool { return m == name })
+		rest := slices.DeleteFunc(slices.Clone(members), func(m string) bool { return sameName(m, name) })
 		if !g.save(arg, g.creators[arg], rest) {
 			msg = fmt.Sprintf("Not left '%s': the server could not save it", arg)
 			break
@@ -291,7 +294,7 @@ func (g *Groups) post(name, group, text string) task4.Reply {
 	switch {
 	case !exists:
 		return task4.Notice(task4.StatusError, "Group '%s' does not exist", group)
-	case !slices.Contains(members, name):
+	case !isMember(members, name):
 		return task4.Notice(task4.StatusError, "You are not a member of '%s'", group)
 	}
 	frame := encode(GroupMessage{Status: "group_message", Group: group, Sender: name, Text: text})
@@ -322,7 +325,7 @@ func (g *Groups) leaveAll(name string) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	for group, members := range g.groups {
-		rest := slices.DeleteFunc(slices.Clone(members), func(m string) bool { return m == name })
+		rest := slices.DeleteFunc(slices.Clone(members), func(m string) bool { return sameName(m, name) })
 		if len(rest) == 0 {
 			delete(g.groups, group)
 			delete(g.creators, group)
@@ -330,4 +333,13 @@ func (g *Groups) leaveAll(name string) {
 			g.groups[group] = rest
 		}
 	}
+}
+
+// sameName reports whether two names are one user's: names are known by
+// task4.FoldName, whatever their case.
+func sameName(a, b string) bool { return task4.FoldName(a) == task4.FoldName(b) }
+
+// isMember reports whether name is among members.
+func isMember(members []string, name string) bool {
+	return slices.ContainsFunc(members, func(m string) bool { return sameName(m, name) })
 }

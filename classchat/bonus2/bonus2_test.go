@@ -258,3 +258,35 @@ func TestProgressWhileSending(t *testing.T) {
 	screen.WaitLine(t, "[SENDING] 100% (5.0 of 5.0 MiB)")
 	screen.WaitLine(t, "[SUCCESS] File 'big.bin' sent to bob")
 }
+
+// Only a file may be large: a text over task4.MaxText is refused with an
+// error and goes nowhere, though the object is within the file limit; the
+// connection stays. (Without the cap a 13.9 MiB text was relayed.)
+func TestTextOverTheCapIsRefused(t *testing.T) {
+	addr := start(t)
+	alice := login(t, addr, "alice")
+	bob := login(t, addr, "bob", alice)
+	text := strings.Repeat("x", task4.MaxText)
+	alice.Write(`{"type": "message", "receiver": "bob", "text": "` + text + `"}`)
+	got := alice.Next()
+	assert.Equal(t, task4.StatusError, got.Status)
+	assert.Contains(t, got.Message, "A message is at most 65536 bytes")
+	alice.Write(`{"receiver": "@g", "text": "` + text + `"}`) // a group post, the same
+	assert.Contains(t, alice.Next().Message, "A message is at most 65536 bytes")
+
+	alice.Write(`{"type": "message", "receiver": "bob", "text": "short"}`)
+	assert.Equal(t, "short", bob.Next().Text, "bob got only the short one")
+	assert.Equal(t, "Message delivered to bob", alice.Next().Message)
+}
+
+// A file goes to one user: one sent to a group is refused, saying so.
+func TestFileToAGroup(t *testing.T) {
+	addr := start(t)
+	alice := login(t, addr, "alice")
+	alice.Write(`{"type": "message", "receiver": "/create g", "text": ""}`)
+	alice.Next() // created
+	alice.Next() // group list
+	data := []byte("hello, group")
+	alice.Write(fileRequest(t, "@g", "a.txt", data, bonus2.Checksum(data)))
+	assert.Equal(t, task4.Notice(task4.StatusError, "Files go to one user, not to a group: send 'a.txt' to each member of 'g'"), alice.Next())
+}

@@ -128,6 +128,9 @@ func Send(reg *task4.Registry, name, receiver string, raw []byte) task4.Reply {
 	if t == nil {
 		return reply
 	}
+	if strings.HasPrefix(receiver, "@") {
+		return task4.Notice(task4.StatusError, "Files go to one user, not to a group: send '%s' to each member of '%s'", t.Filename, receiver[1:])
+	}
 	if task4.CheckName(receiver) != "" {
 		return task4.Notice(task4.StatusError, "User '%s' is not connected.", receiver)
 	}

@@ -53,11 +53,39 @@ func Serve(ctx context.Context, l net.Listener, op io.Reader, out io.Writer) err
 		return err
 	}
 	d.Println("[SERVER] Acknowledgment sent. Type a line to send it; 'exit' or /quit to quit.")
-	err = relay(ctx, conn, op, d, "[CLIENT] ", "Client")
-	if errors.Is(err, io.EOF) {
-		return nil // the client left: the session is over, as it should be
+	err = relay(ctx, conn, op, d, side{prefix: "[CLIENT] ", peer: "Client", bye: ShuttingDown, tooLong: TooLong, stalled: Stalled})
+	if errors.Is(err, io.EOF) || errors.Is(err, framing.ErrLineTooLong) || errors.Is(err, framing.ErrFrameTimeout) {
+		// The client left, or was sent away for a line over the limit
+		// or not finished in time: the session is over, as it should be.
+		return nil
 	}
 	return err
+}
+
+// Texts the server sends its client as it ends the session.
+const (
+	// ShuttingDown tells the client the server was stopped (SIGINT or
+	// SIGTERM).
+	ShuttingDown = "Server is shutting down."
+	// TooLong tells the client its line was over cc.MaxLine (4096 bytes,
+	// as it says): its end is not known, so the session ends.
+	TooLong = "A line is at most 4096 bytes; disconnecting."
+	// Stalled tells the client it began a line and did not finish it
+	// within framing.DefaultFrameTimeout (and its progress credit).
+	Stalled = "A line was begun but not finished in time; disconnecting."
+)
+
+// byeWait bounds the write of a last line to the peer.
+const byeWait = time.Second
+
+// side is one end of a relay: how it shows the peer's lines, and what it
+// tells the peer as it ends the session (the server's end).
+type side struct {
+	prefix  string // before each line received
+	peer    string // "Client" or "Server"
+	bye     string // to the peer when ctx ends, if set
+	tooLong string // to the peer after a line over the limit, if set
+	stalled string // to the peer after a line not finished in time, if set
 }
 
 // Chat is the client's side: it relays lines between the server on conn
@@ -66,13 +94,19 @@ func Serve(ctx context.Context, l net.Listener, op io.Reader, out io.Writer) err
 // (ErrClosed), the user's input ends, or ctx ends. What the user sends is
 // shown too ("you: hi").
 func Chat(ctx context.Context, conn net.Conn, in io.Reader, out io.Writer) error {
-	return relay(ctx, conn, in, cc.NewDisplay(out), "", "Server")
+	return relay(ctx, conn, in, cc.NewDisplay(out), side{peer: "Server"})
 }
 
 // relay runs the two directions: a goroutine shows what arrives on conn
-// (each line after prefix), while this one sends what is typed.
-func relay(ctx context.Context, conn net.Conn, typed io.Reader, d *cc.Display, prefix, peer string) error {
-	stop := context.AfterFunc(ctx, func() { conn.Close() })
+// (each line after the side's prefix), while this one sends what is typed.
+func relay(ctx context.Context, conn net.Conn, typed io.Reader, d *cc.Display, s side) error {
+	prefix, peer := s.prefix, s.peer
+	stop := context.AfterFunc(ctx, func() {
+		if s.bye != "" {
+			lastLine(conn, s.bye)
+		}
+		conn.Close()
+	})
 	defer stop()
 	defer conn.Close() // the session is over either way
 
@@ -81,7 +115,10 @@ func relay(ctx context.Context, conn net.Conn, typed io.Reader, d *cc.Display, p
 	var leaving atomic.Bool
 	received := make(chan error, 1)
 	go func() {
-		lines := framing.NewLineReader(conn, cc.MaxLine)
+		// A line begun must be finished in time (the default frame
+		// time); between lines the peer may be idle as long as it likes.
+		in := cc.Limits{}.Reader(conn, nil)
+		lines := framing.NewLineReader(in, cc.MaxLine)
 		for {
 			line, err := lines.ReadLine()
 			if err != nil && leaving.Load() {
@@ -140,6 +177,16 @@ func relay(ctx context.Context, conn net.Conn, typed io.Reader, d *cc.Display, p
 		}
 		if errors.Is(err, framing.ErrLineTooLong) {
 			d.Printf("[%s sent a line over %d bytes; closing]", peer, cc.MaxLine)
+			if s.tooLong != "" {
+				lastLine(conn, s.tooLong)
+				drain(conn)
+			}
+		}
+		if errors.Is(err, framing.ErrFrameTimeout) {
+			d.Printf("[%s began a line and did not finish it in time; closing]", peer)
+			if s.stalled != "" {
+				lastLine(conn, s.stalled)
+			}
 		}
 		return err
 	case err := <-sent:
@@ -154,4 +201,25 @@ func relay(ctx context.Context, conn net.Conn, typed io.Reader, d *cc.Display, p
 		}
 		return err
 	}
+}
+
+// lastLine writes a last line to the peer, waiting at most byeWait.
+func lastLine(conn net.Conn, text string) {
+	conn.SetWriteDeadline(time.Now().Add(byeWait))
+	cc.WriteLine(conn, text)
+}
+
+// maxDrain bounds what drain reads.
+const maxDrain = 1 << 20
+
+// drain ends the sending side and reads what the peer still sends (the
+// rest of a line too long), for byeWait at most: closing a connection
+// with unread data resets it, and the reset may discard the last line
+// before the peer reads it.
+func drain(conn net.Conn) {
+	if hc, ok := conn.(interface{ CloseWrite() error }); ok {
+		hc.CloseWrite()
+	}
+	conn.SetReadDeadline(time.Now().Add(byeWait))
+	io.Copy(io.Discard, io.LimitReader(conn, maxDrain))
 }

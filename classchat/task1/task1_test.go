@@ -1,6 +1,8 @@
 package task1_test
 
 import (
+	"bufio"
+	"context"
 	"io"
 	"net"
 	"strings"
@@ -180,4 +182,63 @@ func TestServerCloses(t *testing.T) {
 	assert.Equal(t, "exit\n", string(line))
 	srv.Close() // as task 3's server does after its goodbye
 	assert.NoError(t, wait(done))
+}
+
+// rawClient connects to a task 1 server run in-process with ctx, and
+// reads its greeting; the operator types nothing.
+func rawClient(t *testing.T, ctx context.Context) (net.Conn, *bufio.Reader, *chattest.Output, chan error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	opIn, opTyping := io.Pipe()
+	t.Cleanup(func() { opTyping.Close() })
+	screen, done := chattest.NewOutput(), make(chan error, 1)
+	go func() { done <- task1.Serve(ctx, l, opIn, screen) }()
+	conn, err := net.Dial("tcp", l.Addr().String())
+	require.NoError(t, err)
+	t.Cleanup(func() { conn.Close() })
+	conn.SetDeadline(time.Now().Add(chattest.Timeout))
+	r := bufio.NewReader(conn)
+	line, err := r.ReadString('\n')
+	require.NoError(t, err)
+	require.Equal(t, task1.Greeting+"\n", line)
+	return conn, r, screen, done
+}
+
+// A client's line over the limit ends its session with a notice to it
+// and to the operator; the server ends as when the client leaves, with
+// no error (it exited 1 before).
+func TestClientLineOverTheLimit(t *testing.T) {
+	conn, r, screen, done := rawClient(t, t.Context())
+	_, err := conn.Write([]byte(strings.Repeat("x", 5000) + "\n"))
+	require.NoError(t, err)
+	line, err := r.ReadString('\n')
+	require.NoError(t, err)
+	assert.Equal(t, task1.TooLong+"\n", line)
+	_, err = r.ReadByte()
+	assert.ErrorIs(t, err, io.EOF, "then the connection closes")
+	screen.WaitLine(t, "[Client sent a line over 4096 bytes; closing]")
+	select {
+	case err := <-done:
+		assert.NoError(t, err)
+	case <-time.After(chattest.Timeout):
+		t.Fatal("the server did not end")
+	}
+}
+
+// A server stopped (SIGINT, SIGTERM: its context ends) tells its client
+// before it closes the connection.
+func TestStopTellsTheClient(t *testing.T) {
+	ctx, stop := context.WithCancel(t.Context())
+	_, r, _, done := rawClient(t, ctx)
+	stop()
+	line, err := r.ReadString('\n')
+	require.NoError(t, err)
+	assert.Equal(t, task1.ShuttingDown+"\n", line)
+	_, err = r.ReadByte()
+	assert.ErrorIs(t, err, io.EOF)
+	select {
+	case <-done:
+	case <-time.After(chattest.Timeout):
+		t.Fatal("the server did not end")
+	}
 }

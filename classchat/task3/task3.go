@@ -39,7 +39,8 @@ const (
 
 // Registry is the set of connected clients.
 type Registry struct {
-	log *slog.Logger
+	log    *slog.Logger
+	limits cc.Limits
 
 	mu      sync.Mutex
 	nextID  int
@@ -49,11 +50,22 @@ type Registry struct {
 
 // New returns a server running a new registry.
 func New(log *slog.Logger) *server.Server {
+	srv, _ := NewRegistry(log)
+	return srv
+}
+
+// NewRegistry returns a server and the registry it runs.
+func NewRegistry(log *slog.Logger) (*server.Server, *Registry) {
 	r := &Registry{log: log, clients: make(map[int]*outbox.Outbox)}
 	srv := server.New(r, log)
 	srv.RegisterOnShutdown(r.shutdown)
-	return srv
+	return srv, r
 }
+
+// SetLimits sets the limits the server's flags chose (cc.Serve calls it);
+// zero fields keep their defaults. Call it before serving. A line fits in
+// what a reader holds anyway: task 3 has no read budget.
+func (r *Registry) SetLimits(l cc.Limits) { r.limits = l }
 
 // others returns the outboxes of every client but id: copied under the
 // lock, used after it.
@@ -91,7 +103,7 @@ func (r *Registry) shutdown() {
 }
 
 // ServeConn runs one client's session; it implements server.Handler.
-func (r *Registry) ServeConn(_ context.Context, conn net.Conn) {
+func (r *Registry) ServeConn(ctx context.Context, conn net.Conn) {
 	out := outbox.New(conn, outbox.Config{})
 	refuse := func() {
 		out.Send([]byte(ShuttingDown + "\n"))
@@ -123,7 +135,7 @@ func (r *Registry) ServeConn(_ context.Context, conn net.Conn) {
 	log.Info("connected")
 	r.broadcast(id, fmt.Sprintf(JoinedFormat, id))
 
-	reason := r.session(id, conn, out)
+	reason := r.session(ctx, id, conn, out)
 
 	r.mu.Lock()
 	delete(r.clients, id)
@@ -137,17 +149,29 @@ func (r *Registry) ServeConn(_ context.Context, conn net.Conn) {
 	log.Info("disconnected", "reason", reason)
 }
 
-// session handles one client's lines until it leaves, and says why.
-func (r *Registry) session(id int, conn net.Conn, out *outbox.Outbox) error {
-	lines := framing.NewLineReader(conn, cc.MaxLine)
+// session handles one client's lines until it leaves, and says why. A
+// line begun must be finished in time; each is handled once the connection's flow control allows, so that a
+// client sending flat out is slowed down (TCP holds it back) and the
+// others are sent no more than they can read.
+func (r *Registry) session(ctx context.Context, id int, conn net.Conn, out *outbox.Outbox) error {
+	in := r.limits.Reader(conn, nil)
+	defer in.Release()
+	lines := framing.NewLineReader(in, cc.MaxLine)
+	bucket := r.limits.Bucket()
 	for {
 		raw, err := lines.ReadLine()
 		switch {
 		case errors.Is(err, framing.ErrLineTooLong):
 			out.Send(fmt.Appendf(nil, "[SYSTEM] A line is at most %d bytes; disconnecting.\n", cc.MaxLine))
 			return err
+		case errors.Is(err, framing.ErrFrameTimeout):
+			out.Send([]byte("[SYSTEM] A line was begun but not finished in time; disconnecting.\n"))
+			return err
 		case err != nil:
 			return cc.Why(err)
+		}
+		if bucket.Wait(ctx, len(raw)+1) != nil {
+			return errors.New("server shutting down")
 		}
 		line := strings.TrimSpace(string(raw))
 		if line == "" {

@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"chatlab/classchat/internal/cc"
 	"chatlab/classchat/task3"
 	"chatlab/shared/chattest"
 	"chatlab/shared/logging"
@@ -151,4 +152,23 @@ func TestWelcomeComesFirst(t *testing.T) {
 			require.True(t, strings.HasPrefix(line, "Welcome to ClassChat! You are Client "), "round %d: the first line is %q", round, line)
 		}
 	}
+}
+
+// A line begun and not finished is not held for ever: once the frame time
+// is up its sender is told, and closed. An idle client stays.
+func TestStalledLineIsClosed(t *testing.T) {
+	srv, reg := task3.NewRegistry(logging.New(&strings.Builder{}, false))
+	reg.SetLimits(cc.Limits{FrameTimeout: 300 * time.Millisecond})
+	addr := chattest.Start(t, srv)
+	idle := connect(t, addr)
+	idle.next() // welcome
+	staller := connect(t, addr)
+	staller.next()
+	assert.Equal(t, "[SYSTEM] Client 2 has joined the chat", idle.next())
+	_, err := staller.conn.Write([]byte("half a li"))
+	require.NoError(t, err)
+	assert.Equal(t, "[SYSTEM] A line was begun but not finished in time; disconnecting.", staller.next())
+	assert.Equal(t, "[SYSTEM] Client 2 has left the chat", idle.next(), "the idle client is still there")
+	idle.say("still here")
+	assert.Equal(t, "[Server received] still here", idle.next())
 }

@@ -176,10 +176,7 @@ func RunClient(ctx context.Context, conn net.Conn, cfg ClientConfig) error {
 	}
 	name := cfg.Name
 	if name == "" {
-		setPrompt(prompt)
-		d.Println(safetext.Clean(strings.TrimSpace(prompt)))
-		line, _ := in.ReadString('\n')
-		name = strings.TrimSpace(line)
+		name, _ = askName(in, d, prompt, setPrompt)
 	}
 	if _, err := io.WriteString(conn, name+"\n"); err != nil {
 		return err
@@ -208,6 +205,18 @@ func RunClient(ctx context.Context, conn net.Conn, cfg ClientConfig) error {
 		}
 		return err
 	}
+}
+
+// askName shows prompt and returns the name typed. io.EOF says the input
+// ended first.
+func askName(in *bufio.Reader, d *cc.Display, prompt string, setPrompt func(string)) (string, error) {
+	setPrompt(prompt)
+	d.Println(safetext.Clean(strings.TrimSpace(prompt)))
+	line, err := in.ReadString('\n')
+	if err != nil && line == "" {
+		return "", err
+	}
+	return strings.TrimSpace(line), nil
 }
 
 // readPrompt reads the server's prompt, which ends with ": " and no

@@ -1,6 +1,7 @@
 package task4
 
 import (
+	"bufio"
 	"errors"
 	"fmt"
 	"net"
@@ -42,15 +43,31 @@ func ClientMainWith(name, summary, usage string, hooks ClientConfig, register fu
 		},
 		usage, Statuses)
 	start := strings.Replace(name, "client-", "make server-", 1)
-	conn := cc.Dial(cmd, addr, start)
 	in, out, interactive, closeTerm, err := term.Stdio(term.Options{Prompt: "> "})
 	if err != nil {
 		cmd.Fatal(cli.ExitError, err)
 	}
 	cfg := hooks
-	cfg.Name, cfg.In, cfg.Out = *user, in, out
+	cfg.Name, cfg.In, cfg.Out = *user, bufio.NewReader(in), out
+	setPrompt := func(string) {}
 	if interactive {
 		cfg.SetPrompt = out.(interface{ SetPrompt(string) }).SetPrompt
+		setPrompt = cfg.SetPrompt
+	}
+	for cfg.Name == "" {
+		// The name is asked for before connecting: the server gives a
+		// connection LoginTimeout to answer its prompt, the time to
+		// send the name, not to type it.
+		cfg.Name, err = askName(cfg.In.(*bufio.Reader), cc.NewDisplay(out), Prompt, setPrompt)
+		if err != nil {
+			closeTerm()
+			return // the input ended: the session is over before it began
+		}
+	}
+	conn, err := net.DialTimeout("tcp", addr, cc.ConnectTimeout)
+	if err != nil {
+		closeTerm()
+		cc.Fail(cmd, err, addr, start)
 	}
 	if finish != nil {
 		finish(&cfg)

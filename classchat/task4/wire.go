@@ -24,9 +24,18 @@ import (
 
 // The dialect's texts and limits.
 const (
-	Prompt        = "Enter your username: "
-	MaxNameLen    = 20       // characters
-	MaxObject     = 64 << 10 // bytes of one JSON object from a client
+	Prompt     = "Enter your username: "
+	MaxNameLen = 20 // characters
+	// MaxText bounds, in bytes, one object from a client that is not a
+	// file: a direct message, a group post, a command. 64 KiB is pages
+	// of typed text, and a hundred and sixty times less than the 10 MiB
+	// a file may have (bonus 2 on), so that a text cannot cost its
+	// receiver's queue what a file does. Over it, the object is refused
+	// with an error object.
+	MaxText = 64 << 10
+	// MaxObject bounds one JSON object from a client in task 4 and bonus
+	// 1, which have no files: MaxText. Over it the connection closes.
+	MaxObject     = MaxText
 	InvalidFormat = "Invalid message format. Please use JSON."
 )
 

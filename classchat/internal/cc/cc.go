@@ -13,6 +13,8 @@ import (
 	"sync"
 	"time"
 
+	"chatlab/shared/flow"
+	"chatlab/shared/framing"
 	"chatlab/shared/netfail"
 	"chatlab/shared/safetext"
 )
@@ -25,6 +27,9 @@ const (
 	// original sent raw chunks of up to 1024 bytes; ours frames every
 	// message as a line, so two messages can never merge into one.
 	MaxLine = 4096
+	// DefaultLoginTimeout is the time a server of task 4 on gives a
+	// connection to answer its username prompt (--login-timeout).
+	DefaultLoginTimeout = 10 * time.Second
 	// ConnectTimeout bounds the wait for the server to accept a client's
 	// connection.
 	ConnectTimeout = 5 * time.Second
@@ -100,4 +105,81 @@ func Why(err error) error {
 		return errors.New("reset by the client")
 	}
 	return err
+}
+
+// Limits are a server's limits that its flags may change; a zero field
+// keeps its default.
+type Limits struct {
+	// LoginTimeout bounds the time to answer the username prompt (task
+	// 4 on; --login-timeout; default DefaultLoginTimeout).
+	LoginTimeout time.Duration
+	// FrameTimeout bounds the time to finish a line or an object once it
+	// has begun to arrive, with MinRate's progress credit (--frame-timeout;
+	// default framing.DefaultFrameTimeout; negative: none).
+	FrameTimeout time.Duration
+	// MinRate is the progress credit: a second more for every MinRate
+	// bytes received (default framing.DefaultMinRate).
+	MinRate int
+	// ReadBudget bounds the bytes held, server-wide, in lines and objects
+	// partly read (--read-budget; default DefaultReadBudget; negative:
+	// none).
+	ReadBudget int64
+	// Flow is each connection's inbound flow control (--msg-rate,
+	// --msg-burst, --byte-rate, --byte-burst; nil: DefaultFlow).
+	Flow *flow.Limit
+}
+
+// Limits of the stages built on these defaults.
+const (
+	// DefaultReadBudget is the bytes a server holds at most, all
+	// connections together, in lines and objects partly read
+	// (--read-budget): eighteen files of the 10 MiB limit (14 MiB in
+	// base64) arriving at once. A connection whose read would pass it is
+	// told the server is busy, and closed.
+	DefaultReadBudget = 256 << 20
+	// DefaultByteRate is the bytes a second a connection may send once
+	// its burst is spent (--byte-rate): the server reads no faster, so
+	// TCP slows the sender down.
+	DefaultByteRate = 1 << 20
+	// DefaultByteBurst is the bytes a connection may send at once
+	// (--byte-burst): one whole file of the 10 MiB limit, in base64, with
+	// room for the messages around it. The next file waits for the bytes
+	// to come back at DefaultByteRate.
+	DefaultByteBurst = 16 << 20
+)
+
+// DefaultFlow is each connection's inbound flow control: ChatLab's
+// messages a second (flow.DefaultRate, flow.DefaultBurst at once), and
+// the bytes of DefaultByteRate and DefaultByteBurst. A person typing
+// never comes near it; a script sending flat out is slowed to it, so that
+// the clients it sends to keep up and are not cut off as slow consumers.
+var DefaultFlow = flow.Limit{Rate: flow.DefaultRate, Burst: flow.DefaultBurst,
+	ByteRate: DefaultByteRate, ByteBurst: DefaultByteBurst}
+
+// NewBudget returns the server-wide read budget the limits give (nil:
+// none).
+func (l Limits) NewBudget() *framing.Budget {
+	switch {
+	case l.ReadBudget < 0:
+		return nil
+	case l.ReadBudget == 0:
+		return framing.NewBudget(DefaultReadBudget)
+	}
+	return framing.NewBudget(l.ReadBudget)
+}
+
+// Reader returns a reader of conn held to the limits: frame time and the
+// server's budget. Call its Release when the session ends.
+func (l Limits) Reader(conn io.Reader, budget *framing.Budget) *framing.Reader {
+	in := framing.NewReader(conn)
+	in.SetLimits(framing.Limits{FrameTimeout: l.FrameTimeout, MinRate: l.MinRate, Budget: budget})
+	return in
+}
+
+// Bucket returns a connection's flow control bucket (nil: none).
+func (l Limits) Bucket() *flow.Bucket {
+	if l.Flow == nil {
+		return flow.New(DefaultFlow)
+	}
+	return flow.New(*l.Flow)
 }

@@ -10,9 +10,12 @@ import (
 	"os/signal"
 	"strconv"
 	"syscall"
+	"time"
 
 	"chatlab/shared/cli"
 	"chatlab/shared/exitcode"
+	"chatlab/shared/flow"
+	"chatlab/shared/framing"
 	"chatlab/shared/logging"
 	"chatlab/shared/netfail"
 	"chatlab/shared/server"
@@ -20,17 +23,30 @@ import (
 
 // ServerCommand parses `NAME [port]` (with -host to listen elsewhere than
 // 127.0.0.1), listens, and returns the listener. It exits with a clear
-// message if the address is taken.
+// message if the address is taken. It adds no limit flags: task 1's
+// server, which serves one client, uses it.
 func ServerCommand(name, summary string, details ...string) (net.Listener, *cli.Command) {
-	return ServerCommandWith(name, summary, nil, details...)
+	return serverCommand(name, summary, nil, false, false, details...)
 }
 
-// ServerCommandWith is ServerCommand for a server with flags of its own,
-// which register adds.
+// ServerCommandWith is the command of a server of task 4 on, which Serve
+// runs: ServerCommand, with the limit flags (--login-timeout and the
+// others, see Limits) and the flags of its own that register adds.
 func ServerCommandWith(name, summary string, register func(*cli.Command), details ...string) (net.Listener, *cli.Command) {
+	return serverCommand(name, summary, register, true, true, details...)
+}
+
+// flagLimits returns the limits the command line gave, once it is parsed
+// (nil: the command has no limit flags). A binary runs one server.
+var flagLimits func() Limits
+
+func serverCommand(name, summary string, register func(*cli.Command), limits, login bool, details ...string) (net.Listener, *cli.Command) {
 	cmd := cli.NewCommand(name, "[port]", summary, 0, 1)
 	if register != nil {
 		register(cmd)
+	}
+	if limits {
+		flagLimits = addLimitFlags(cmd, login)
 	}
 	host := cmd.FlagSet.String("host", DefaultHost, "address to listen on")
 	cmd.Details = append([]string{fmt.Sprintf("The port defaults to %d.", DefaultPort)}, details...)
@@ -43,6 +59,11 @@ func ServerCommandWith(name, summary string, register func(*cli.Command), detail
 		}
 		port = p
 	}
+	if flagLimits != nil {
+		if err := flagLimits().check(); err != nil {
+			cmd.Fatal(cli.ExitUsage, err)
+		}
+	}
 	addr := net.JoinHostPort(*host, strconv.Itoa(port))
 	l, err := net.Listen("tcp", addr)
 	if errors.Is(err, syscall.EADDRINUSE) {
@@ -52,6 +73,54 @@ func ServerCommandWith(name, summary string, register func(*cli.Command), detail
 		cmd.Fatal(cli.ExitError, err)
 	}
 	return l, cmd
+}
+
+// addLimitFlags adds the flags of Limits (--login-timeout and
+// --read-budget only with login: a server of JSON objects with a log-in,
+// task 4 on) and returns what they say once parsed.
+func addLimitFlags(cmd *cli.Command, login bool) func() Limits {
+	fs := cmd.FlagSet
+	var loginTimeout *time.Duration
+	if login {
+		loginTimeout = fs.Duration("login-timeout", DefaultLoginTimeout,
+			"time to answer the username prompt; the original client's user types the name\n"+
+				"after connecting, and may need more")
+	}
+	frameTimeout := fs.Duration("frame-timeout", framing.DefaultFrameTimeout,
+		fmt.Sprintf("time to finish a message once begun, a second more for every %d bytes\nreceived", framing.DefaultMinRate))
+	var budget *int64
+	if login { // task 3's lines fit in what a reader holds anyway
+		budget = fs.Int64("read-budget", DefaultReadBudget, "bytes held at most in messages partly read, all clients together (0: no limit)")
+	}
+	flowLimit := flow.AddFlags(fs, DefaultFlow)
+	return func() Limits {
+		l := Limits{FrameTimeout: *frameTimeout}
+		if loginTimeout != nil {
+			l.LoginTimeout = *loginTimeout
+		}
+		if budget != nil {
+			l.ReadBudget = *budget
+			if l.ReadBudget == 0 {
+				l.ReadBudget = -1 // none
+			}
+		}
+		f := flowLimit()
+		l.Flow = &f
+		return l
+	}
+}
+
+// check says what is wrong with limits given on the command line.
+func (l Limits) check() error {
+	switch {
+	case l.LoginTimeout < 0:
+		return errors.New("--login-timeout cannot be negative")
+	case l.FrameTimeout <= 0:
+		return errors.New("--frame-timeout must be more than 0")
+	case l.ReadBudget < -1:
+		return errors.New("--read-budget cannot be negative (0: no limit)")
+	}
+	return nil
 }
 
 // ClientCommand parses `NAME [host] [port]` (and the flags register adds) and returns the
@@ -104,23 +173,47 @@ func SignalContext() (context.Context, context.CancelFunc) {
 	return signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 }
 
-// RunServer is a ClassChat server's main: it listens (ServerCommand),
-// logs "ClassChat <label> server started on <addr>", and serves what build
-// makes until SIGINT or SIGTERM.
+// RunServer is a ClassChat JSON server's main (task 4 on): it listens
+// (ServerCommandWith), logs "ClassChat <label> server started on <addr>",
+// and serves what build makes until SIGINT or SIGTERM.
 func RunServer(name, label, summary string, build func(*slog.Logger) *server.Server, details ...string) {
-	l, cmd := ServerCommand(name, summary, details...)
+	l, cmd := ServerCommandWith(name, summary, nil, details...)
+	Serve(l, cmd, label, build)
+}
+
+// RunLineServer is RunServer for a server of plain lines with no log-in
+// (task 3): it has no --login-timeout.
+func RunLineServer(name, label, summary string, build func(*slog.Logger) *server.Server, details ...string) {
+	l, cmd := serverCommand(name, summary, nil, true, false, details...)
 	Serve(l, cmd, label, build)
 }
 
 // Serve is RunServer after the command line: for a server with flags of
-// its own.
+// its own. The server's handler is given the limits of the command line
+// if it takes them (a SetLimits(Limits) method). On SIGINT or SIGTERM
+// every client is told and the server exits 0 within
+// server.DefaultShutdownGrace: connections still open when the grace
+// period ends are closed, and the log says how that ended.
 func Serve(l net.Listener, cmd *cli.Command, label string, build func(*slog.Logger) *server.Server) {
 	log := logging.New(os.Stdout, false)
+	srv := build(log)
+	if s, ok := srv.Handler.(interface{ SetLimits(Limits) }); ok && flagLimits != nil {
+		s.SetLimits(flagLimits())
+	}
 	log.Info("ClassChat " + label + " server started on " + l.Addr().String())
 	ctx, stop := SignalContext()
 	defer stop()
-	if err := server.RunUntilSignal(ctx, build(log), l, server.DefaultShutdownGrace); err != nil {
+	err := server.RunUntilSignal(ctx, srv, l, server.DefaultShutdownGrace)
+	switch {
+	case errors.Is(err, context.DeadlineExceeded):
+		// Told, and not gone within the grace period (a client that does
+		// not read its last notice): cut off, as the grace period says.
+		log.Warn("stopped; connections still open at the end of the grace period were closed",
+			"grace", server.DefaultShutdownGrace)
+	case err != nil:
 		cmd.Fatal(cli.ExitError, err)
+	default:
+		log.Info("stopped")
 	}
 }
 

@@ -8,7 +8,7 @@ import (
 )
 
 func main() {
-	cc.RunServer("server-task3", "task 3",
+	cc.RunLineServer("server-task3", "task 3",
 		"ClassChat task 3 server: many clients, one goroutine each; a line from one goes to all the others.",
 		task3.New,
 		"Stop it with Ctrl-C: every client is told before its connection closes.")
