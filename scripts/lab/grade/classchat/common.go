@@ -10,6 +10,7 @@ import (
 
 	"chatlab/lab/grade"
 	"chatlab/lab/rubric"
+	"chatlab/shared/safetext"
 )
 
 // Timings of the checks.
@@ -54,8 +55,9 @@ func (r *run) name(base string) string {
 // tell its own message from any other.
 func (r *run) token() string { return fmt.Sprintf("t%s%d", r.tag, r.n.Add(1)) }
 
-// quote renders s for a failure reason: in backquotes, control characters
-// escaped, cut at quoteMax characters.
+// quote renders s for a failure reason: in backquotes, control and
+// invisible characters escaped (a right-to-left override would reorder the
+// report's line), cut at quoteMax characters.
 func quote(s string) string {
 	var b strings.Builder
 	n := 0
@@ -73,6 +75,8 @@ func quote(s string) string {
 			b.WriteString(`\t`)
 		case r < 0x20 || r == 0x7f || r == utf8.RuneError:
 			fmt.Fprintf(&b, `\x%02x`, r)
+		case safetext.Invisible(r):
+			fmt.Fprintf(&b, `\u%04x`, r)
 		default:
 			b.WriteRune(r)
 		}

@@ -34,7 +34,7 @@ func Task4(env grade.Env) rubric.Rubric {
 		{Name: "a departure is told `<u> has left the chat`, with the new user list", Rule: "task 4", Points: 2, Run: r.t4Left},
 		{Name: "the sender a client claims is ignored", Rule: "original's bug 1", Points: 3, Run: r.t4Spoof},
 		{Name: "a duplicate log-in is refused and the first session goes on", Rule: "original's bug 2", Points: 2, Run: r.t4Duplicate},
-		{Name: "names are checked: 1–20 characters, no spaces, `@` or `/`", Rule: "original's bug 3", Points: 1, Run: r.t4Names},
+		{Name: "names are checked: 1–20 characters, no spaces, `@`, `/` or invisible characters", Rule: "original's bug 3", Points: 1, Run: r.t4Names},
 		{Name: "a line that is not JSON gets `Invalid message format. Please use JSON.`", Rule: "task 4", Points: 1, Run: r.t4NotJSON},
 		{Name: "a client that reads nothing stalls nobody", Rule: "original's bug 10", Points: 2, Run: r.t4Sloth},
 	}}
@@ -202,7 +202,9 @@ func (r *jsonRun) t4Duplicate(c *rubric.C) {
 
 func (r *jsonRun) t4Names(c *rubric.C) {
 	long := strings.Repeat("x", maxNameLetters+1-len(r.tag)) + r.tag
-	for _, bad := range []string{"", "two " + r.tag, r.tag + "@b", r.tag + "/b", long} {
+	// A right-to-left override shows "x\u202eab" as "xba": a name that can
+	// pass for another.
+	for _, bad := range []string{"", "two " + r.tag, r.tag + "@b", r.tag + "/b", long, r.tag + "\u202eb"} {
 		p := r.dial(c, fmt.Sprintf("a client named %s", quote(bad)))
 		p.prompt()
 		p.write(bad + "\n")
