@@ -163,7 +163,10 @@ func TestLimitFlags(t *testing.T) {
 	assert.Equal(t, task4.Notice(task4.StatusError, "No username within 200ms. Disconnecting..."), silent.Next())
 	silent.ExpectClosed()
 
-	out, status := bintest.Run(t, "", bin, "--frame-timeout", "0", "0")
+	out, status := bintest.Run(t, "", bin, "--login-timeout", "0", "0")
 	assert.Equal(t, 2, status, out)
-	assert.Contains(t, out, "--frame-timeout must be more than 0")
+	assert.Contains(t, out, "--login-timeout must be more than 0")
+	out, status = bintest.Run(t, "", bin, "--frame-timeout", "-1s", "0")
+	assert.Equal(t, 2, status, out)
+	assert.Contains(t, out, "--frame-timeout must be 0 (no limit) or more")
 }

@@ -258,6 +258,7 @@ func Run(t testing.TB, input, bin string, args ...string) (string, int) {
 		return out.String(), 0
 	case <-time.After(Timeout):
 		cmd.Process.Kill()
+		<-done // the output is complete, and no longer written to
 		t.Fatalf("%s %v did not exit; output so far:\n%s", bin, args, out.String())
 		return "", -1
 	}

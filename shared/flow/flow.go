@@ -160,7 +160,7 @@ func AddFlags(fs *flag.FlagSet, def Limit) func() Limit {
 
 type nonNegative float64
 
-func (v *nonNegative) String() string { return strconv.FormatFloat(float64(*v), 'g', -1, 64) }
+func (v *nonNegative) String() string { return strconv.FormatFloat(float64(*v), 'f', -1, 64) }
 
 func (v *nonNegative) Set(s string) error {
 	f, err := strconv.ParseFloat(s, 64)

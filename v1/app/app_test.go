@@ -1,8 +1,10 @@
 package app_test
 
 import (
+	"bufio"
 	"net"
 	"regexp"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -128,4 +130,68 @@ func TestServerFlags(t *testing.T) {
 	require.Equal(t, 0, status)
 	assert.Contains(t, help, "-host string")
 	assert.NotContains(t, help, "cpuprofile")
+}
+
+// A client that reads nothing cannot make a shutdown fail: it is told
+// like the others, and when its full socket buffers keep the notice from
+// it past the grace period, its connection is closed and the server
+// still exits 0, saying so.
+func TestSIGTERMWithAClientThatReadsNothing(t *testing.T) {
+	bin, _ := binaries(t)
+	srv := bintest.StartServer(t, bin, "--msg-rate", "0", "--byte-rate", "0", "0")
+	d := net.Dialer{Control: func(_, _ string, c syscall.RawConn) error {
+		return c.Control(func(fd uintptr) {
+			syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_RCVBUF, 4096)
+		})
+	}}
+	sloth, err := d.Dial("tcp", srv.Addr())
+	require.NoError(t, err)
+	defer sloth.Close()
+	_, err = sloth.Write([]byte(`{"type":"login","username":"sloth"}` + "\n"))
+	require.NoError(t, err)
+	sloth.SetReadDeadline(time.Now().Add(bintest.Timeout))
+	ack, err := bufio.NewReader(sloth).ReadString('\n') // in general from now on; never read again
+	require.NoError(t, err)
+	require.Contains(t, ack, `"login_ack"`)
+
+	alice, err := net.Dial("tcp", srv.Addr())
+	require.NoError(t, err)
+	defer alice.Close()
+	acks := make(chan struct{}, 1000)
+	go func() { // alice reads her acknowledgements
+		sc := bufio.NewScanner(alice)
+		for sc.Scan() {
+			if strings.Contains(sc.Text(), `"room_msg_ack"`) {
+				acks <- struct{}{}
+			}
+		}
+	}()
+	_, err = alice.Write([]byte(`{"type":"login","username":"alice"}` + "\n"))
+	require.NoError(t, err)
+	// Enough for sloth's socket buffers, not for its 1 MiB queue: the
+	// server is left with writes to sloth that cannot finish.
+	line := []byte(`{"type":"room_msg","text":"` + strings.Repeat("z", 4000) + `"}` + "\n")
+	const n = 750
+	for range n {
+		alice.SetWriteDeadline(time.Now().Add(bintest.Timeout))
+		_, err := alice.Write(line)
+		require.NoError(t, err)
+	}
+
+	for i := range n {
+		select {
+		case <-acks:
+		case <-time.After(bintest.Timeout):
+			t.Fatalf("%d of %d room messages acknowledged", i, n)
+		}
+	}
+
+	sent := time.Now()
+	require.NoError(t, srv.Cmd.Process.Signal(syscall.SIGTERM))
+	lines := srv.LinesUntil(t, func(l string) bool { return strings.Contains(l, "server stopped") })
+	assert.NoError(t, srv.Wait(t), "exit status 0 after SIGTERM")
+	assert.Less(t, time.Since(sent), server.DefaultShutdownGrace+bintest.Timeout/2, "soon after the grace period")
+	assert.True(t, slices.ContainsFunc(lines, func(l string) bool {
+		return strings.Contains(l, "connections still open at the end of the grace period were closed")
+	}), "the log says sloth was cut off at the end of the grace period:\n%s", strings.Join(lines, "\n"))
 }

@@ -86,16 +86,16 @@ func RunServer(opts ServerOptions) {
 		port = p
 	}
 	if *maxUsers < 1 {
-		cmd.Fatal(cli.ExitUsage, errors.New("-max-users must be at least 1"))
+		cmd.Fatal(cli.ExitUsage, errors.New("--max-users must be at least 1"))
 	}
 	if *loginTimeout <= 0 {
-		cmd.Fatal(cli.ExitUsage, errors.New("-login-timeout must be more than 0"))
+		cmd.Fatal(cli.ExitUsage, errors.New("--login-timeout must be more than 0"))
 	}
 	if *frameTimeout < 0 {
-		cmd.Fatal(cli.ExitUsage, errors.New("-frame-timeout must be 0 (no limit) or more"))
+		cmd.Fatal(cli.ExitUsage, errors.New("--frame-timeout must be 0 (no limit) or more"))
 	}
 	if *readBudget < 0 {
-		cmd.Fatal(cli.ExitUsage, errors.New("-read-budget must be 0 (no limit) or more"))
+		cmd.Fatal(cli.ExitUsage, errors.New("--read-budget must be 0 (no limit) or more"))
 	}
 	logger := logging.NewLevels(os.Stdout, *verbose, *trace)
 	cfg := opts.Config
@@ -167,6 +167,14 @@ func serve(ctx context.Context, srv *server.Server, l net.Listener, logger *slog
 	logger.Info("Server started on " + listenAddr(l.Addr()))
 	logger.Info("Waiting for connections...")
 	err := server.RunUntilSignal(ctx, srv, l, server.DefaultShutdownGrace)
+	if errors.Is(err, context.DeadlineExceeded) {
+		// Every client was told; one that did not take its notice within
+		// the grace period (it reads nothing) was cut off, as the grace
+		// period says. That is a clean stop too.
+		logger.Warn("connections still open at the end of the grace period were closed",
+			"grace", server.DefaultShutdownGrace)
+		err = nil
+	}
 	if err == nil {
 		logger.Info("server stopped")
 	}

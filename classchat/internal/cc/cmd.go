@@ -87,7 +87,7 @@ func addLimitFlags(cmd *cli.Command, login bool) func() Limits {
 				"after connecting, and may need more")
 	}
 	frameTimeout := fs.Duration("frame-timeout", framing.DefaultFrameTimeout,
-		fmt.Sprintf("time to finish a message once begun, a second more for every %d bytes\nreceived", framing.DefaultMinRate))
+		fmt.Sprintf("time to finish a message once begun, a second more for every %d bytes\nreceived (0: no limit)", framing.DefaultMinRate))
 	var budget *int64
 	if login { // task 3's lines fit in what a reader holds anyway
 		budget = fs.Int64("read-budget", DefaultReadBudget, "bytes held at most in messages partly read, all clients together (0: no limit)")
@@ -95,8 +95,14 @@ func addLimitFlags(cmd *cli.Command, login bool) func() Limits {
 	flowLimit := flow.AddFlags(fs, DefaultFlow)
 	return func() Limits {
 		l := Limits{FrameTimeout: *frameTimeout}
+		if l.FrameTimeout == 0 {
+			l.FrameTimeout = -1 // none
+		}
 		if loginTimeout != nil {
 			l.LoginTimeout = *loginTimeout
+			if l.LoginTimeout == 0 {
+				l.LoginTimeout = -1 // refused by check: a log-in has a limit
+			}
 		}
 		if budget != nil {
 			l.ReadBudget = *budget
@@ -114,9 +120,9 @@ func addLimitFlags(cmd *cli.Command, login bool) func() Limits {
 func (l Limits) check() error {
 	switch {
 	case l.LoginTimeout < 0:
-		return errors.New("--login-timeout cannot be negative")
-	case l.FrameTimeout <= 0:
-		return errors.New("--frame-timeout must be more than 0")
+		return errors.New("--login-timeout must be more than 0")
+	case l.FrameTimeout < -1:
+		return errors.New("--frame-timeout must be 0 (no limit) or more")
 	case l.ReadBudget < -1:
 		return errors.New("--read-budget cannot be negative (0: no limit)")
 	}
