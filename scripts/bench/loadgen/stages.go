@@ -50,9 +50,11 @@ func chatProto(name string, d Dialect, tls bool) Stage {
 
 func classChat(name string, groups bool) Stage {
 	s := Stage{Name: name, Binary: "server-" + name, Dialect: classChatDialect{groups: groups}, ClassChat: true,
-		args: func(string) []string { return []string{"0"} }}
+		args: func(string) []string { return append(slices.Clone(flowOff), "0") }}
 	if name == "bonus3" {
-		s.args = func(dir string) []string { return []string{"-db", filepath.Join(dir, "offline.db"), "0"} }
+		s.args = func(dir string) []string {
+			return append(slices.Clone(flowOff), "-db", filepath.Join(dir, "offline.db"), "0")
+		}
 	}
 	return s
 }
