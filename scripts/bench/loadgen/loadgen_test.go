@@ -145,8 +145,8 @@ func TestSlowConsumerIsCutOff(t *testing.T) {
 	// 3000 messages of 4 kB a second: the others take 12 MB/s with ease,
 	// and the slow one's kernel buffers and queue (some 6 MB) fill in
 	// about a second.
-	f := FanOut{Members: 4, Publishers: 1, Window: 32, TextBytes: 4000, Rate: 9000,
-		Warmup: 50 * time.Millisecond, Duration: 200 * time.Millisecond,
+	f := FanOut{Members: 4, Publishers: 1, Window: 32, TextBytes: 4000, Rate: 3000,
+		Warmup: 50 * time.Millisecond, Duration: time.Second,
 		Slow: true, SlowTimeout: 30 * time.Second}
 	res, err := RunFanOut(testContext(t), srv, tg, f)
 	require.NoError(t, err)

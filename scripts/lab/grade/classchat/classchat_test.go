@@ -21,9 +21,6 @@ import (
 )
 
 func TestMain(m *testing.M) {
-	// The servers here answer in milliseconds: a check that must fail by
-	// waiting for what does not come need not wait long.
-	wait = 2 * time.Second
 	labtest.WaitBound(16)
 	code := m.Run()
 	if buildDir != "" {
