@@ -71,7 +71,8 @@ const (
 	// as it says): its end is not known, so the session ends.
 	TooLong = "A line is at most 4096 bytes; disconnecting."
 	// Stalled tells the client it began a line and did not finish it
-	// within framing.DefaultFrameTimeout (and its progress credit).
+	// in time (framing.DefaultFrameTimeout without progress, or below
+	// framing.DefaultMinRate).
 	Stalled = "A line was begun but not finished in time; disconnecting."
 )
 

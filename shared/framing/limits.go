@@ -7,15 +7,17 @@ import (
 	"time"
 )
 
-// DefaultFrameTimeout is the time a message (a frame, a line, a JSON
-// object) has to arrive whole once it has begun to span reads, before its
-// progress credit (see Limits.MinRate). Servers set it with --frame-timeout.
+// DefaultFrameTimeout is the longest a message (a frame, a line, a JSON
+// object) that has begun to span reads may go without a byte, and the
+// head start of its average rate (see Limits). Servers set it with
+// --frame-timeout.
 const DefaultFrameTimeout = 30 * time.Second
 
-// DefaultMinRate is the progress credit of a message in bytes per second:
-// each DefaultMinRate bytes received add a second to its time limit. A
-// 10 MiB upload moving at 16 KiB/s or faster always finishes (30 s + 640
-// s); a peer that sends one byte a second gets 30 s.
+// DefaultMinRate is the least average rate of a message in bytes per
+// second, after its first DefaultFrameTimeout (see Limits.MinRate). A
+// 10 MiB upload moving steadily at 16 KiB/s or faster finishes; a peer
+// that sends one byte a second is closed after about 30 s, and one that
+// sends 10 MiB at once and stops, 30 s after its last byte.
 const DefaultMinRate = 16 << 10
 
 // DefaultReadBudget is a server-wide budget of bytes held in partly read
@@ -36,16 +38,26 @@ const budgetFree = DefaultBufferSize
 // themselves); a message has begun when a read is needed that is not the
 // idle wait of Wait, that is when it spans reads.
 type Limits struct {
-	// FrameTimeout is the time allowed to finish a message once it has
-	// begun to span reads (0: DefaultFrameTimeout; negative: none). It is
-	// enforced with the read deadline of the Reader's stream, if the
-	// stream has one (a net.Conn, a *tls.Conn); between messages no
-	// deadline is set, so an idle connection stays open indefinitely.
+	// FrameTimeout bounds a message once it has begun to span reads (0:
+	// DefaultFrameTimeout; negative: no limit): it must keep moving, with
+	// no more than FrameTimeout between two reads that bring bytes, and
+	// it must average MinRate after its first FrameTimeout. That is, its
+	// deadline is the earlier of
+	//
+	//	begun + FrameTimeout + received/MinRate
+	//	last read that brought bytes + FrameTimeout
+	//
+	// so that a slow but steady upload finishes, while one that stalls
+	// (however much it sent first) or dribbles does not. It is enforced
+	// with the read deadline of the Reader's stream, if the stream has
+	// one (a net.Conn, a *tls.Conn), which is moved at most every
+	// min(FrameTimeout/10, 1 s): a message may be closed up to that much
+	// after its deadline, never before. Between messages no deadline is
+	// set, so an idle connection stays open indefinitely.
 	FrameTimeout time.Duration
-	// MinRate extends FrameTimeout by one second for every MinRate bytes
-	// of the message received so far (0: DefaultMinRate; negative: no
-	// credit), so that a slow but moving upload finishes while a stalled
-	// or dribbling one does not.
+	// MinRate is the least average rate of a message in bytes per second
+	// (0: DefaultMinRate; negative: none, the whole message must arrive
+	// within FrameTimeout).
 	MinRate int
 	// Budget, if not nil, is the server-wide budget of bytes held in
 	// partly read messages, shared by every Reader of a server. The bytes
@@ -57,7 +69,8 @@ type Limits struct {
 }
 
 // ErrFrameTimeout is the error of a read that found its message not
-// finished within Limits.FrameTimeout and its progress credit.
+// finished in time: stalled for Limits.FrameTimeout, or below
+// Limits.MinRate.
 var ErrFrameTimeout = errors.New("message not finished in time")
 
 // ErrBusy is the error of a read refused because the server-wide budget
@@ -96,13 +109,15 @@ type deadliner interface {
 // limiter is the state of a Reader with limits.
 type limiter struct {
 	timeout time.Duration // 0: none
-	rate    int           // 0: no credit
+	rate    int           // 0: none (the whole message within timeout)
 	budget  *Budget
 	dl      deadliner // nil: the stream has no deadline
 
 	outer   time.Time // the deadline set with Reader.SetReadDeadline
 	frame   time.Time // the message's deadline as last set; zero if none is set
 	start   time.Time // when the message began to span reads; zero between messages
+	last    time.Time // when the message last moved: the read after one that brought bytes began
+	moved   bool      // the last read brought bytes
 	got     int64     // bytes of the message read since it began
 	charged int64     // of them, charged to the budget
 }
@@ -168,7 +183,7 @@ func (l *limiter) effective() time.Time {
 // the next message, so that back-to-back messages do not reset a timer
 // each.
 func (l *limiter) endMessage() {
-	l.start, l.got = time.Time{}, 0
+	l.start, l.got, l.moved = time.Time{}, 0, false
 	if l.charged != 0 {
 		l.budget.used.Add(-l.charged)
 		l.charged = 0
@@ -196,21 +211,37 @@ func (l *limiter) before() error {
 		return nil
 	}
 	now := time.Now()
-	if l.start.IsZero() {
-		l.start = now
+	switch {
+	case l.start.IsZero():
+		l.start, l.last = now, now
+	case l.moved:
+		// The time the server itself took between two reads is not the
+		// peer's: the gap is counted from the read after the bytes.
+		l.last, l.moved = now, false
 	}
 	want := l.start.Add(l.timeout)
 	if l.rate > 0 {
-		want = want.Add(time.Duration(l.got) * time.Second / time.Duration(l.rate))
+		rate := int64(l.rate)
+		want = want.Add(time.Duration(l.got/rate)*time.Second + time.Duration(l.got%rate)*time.Second/time.Duration(rate))
+		want = minTime(want, l.last.Add(l.timeout))
 	}
-	// Setting a deadline resets a timer: leave one that is less than a
-	// slack later than wanted, or already set later by up to the slack.
+	// Setting a deadline resets a timer, and in a moving message the
+	// deadline moves with every read: set it a slack later than wanted,
+	// and move it only once it is earlier than wanted, or more than the
+	// slack later (a new message).
 	slack := min(l.timeout/10, time.Second)
-	if l.frame.IsZero() || want.Before(l.frame) || want.Sub(l.frame) > slack {
-		l.frame = want
+	if l.frame.IsZero() || l.frame.Before(want) || l.frame.Sub(want) > slack {
+		l.frame = want.Add(slack)
 		l.dl.SetReadDeadline(l.effective())
 	}
 	return nil
+}
+
+func minTime(a, b time.Time) time.Time {
+	if b.Before(a) {
+		return b
+	}
+	return a
 }
 
 // maxChargedRead is the most a read inside a message takes at once with
@@ -232,6 +263,7 @@ func (l *limiter) capRead(p []byte) []byte {
 // after is called after a read inside a message with what it returned.
 func (l *limiter) after(n int, err error) error {
 	l.got += int64(n)
+	l.moved = l.moved || n > 0
 	if l.budget != nil && l.got > budgetFree {
 		owed := l.got - budgetFree - l.charged
 		l.budget.used.Add(owed)

@@ -132,11 +132,12 @@ func TestStalledMessageTimesOut(t *testing.T) {
 	}
 }
 
-// Progress buys time: a message that keeps moving at more than MinRate
-// finishes long after the frame timeout, and one that dribbles slower
-// does not.
-func TestProgressCredit(t *testing.T) {
-	const timeout = 400 * time.Millisecond
+// A message must keep moving, and average MinRate: one that arrives in a
+// burst and stops is closed once it has not moved for the frame timeout
+// (the bytes it sent first earn it no time); a slow but steady one
+// finishes long after the frame timeout; one that keeps moving below
+// MinRate is closed.
+func TestMessageMustKeepMoving(t *testing.T) {
 	send := func(cli net.Conn, chunk string, every time.Duration, n int) {
 		for range n {
 			if _, err := io.WriteString(cli, chunk); err != nil {
@@ -146,31 +147,48 @@ func TestProgressCredit(t *testing.T) {
 		}
 		io.WriteString(cli, "\n")
 	}
-
-	t.Run("moving", func(t *testing.T) {
+	start := func(t *testing.T, l Limits) (net.Conn, <-chan result) {
 		srv, cli := tcpPair(t)
 		in := NewReader(srv)
-		in.SetLimits(Limits{FrameTimeout: timeout, MinRate: 1000})
-		lines := readLines(NewLineReader(in, 1<<20))
-		start := time.Now()
-		// 4000 bytes a second: four seconds of credit for each second.
-		go send(cli, strings.Repeat("y", 200), 50*time.Millisecond, 30)
+		in.SetLimits(l)
+		return cli, readLines(NewLineReader(in, 1<<20))
+	}
+
+	t.Run("burst then stall", func(t *testing.T) {
+		const timeout = 300 * time.Millisecond
+		// 100 KiB at an average of 100 bytes a second would be 1000 s.
+		cli, lines := start(t, Limits{FrameTimeout: timeout, MinRate: 100})
+		begun := time.Now()
+		_, err := cli.Write(bytes.Repeat([]byte("b"), 100<<10))
+		require.NoError(t, err)
+		sent := time.Now()
+		r := next(t, lines)
+		require.ErrorIs(t, r.err, ErrFrameTimeout)
+		assert.GreaterOrEqual(t, r.at.Sub(begun), timeout, "closed before the frame timeout")
+		assert.Less(t, r.at.Sub(sent), timeout+5*time.Second, "held long after its last byte")
+	})
+	t.Run("steady", func(t *testing.T) {
+		const timeout = 500 * time.Millisecond
+		cli, lines := start(t, Limits{FrameTimeout: timeout, MinRate: 1000})
+		begun := time.Now()
+		// 2000 bytes a second, twice MinRate, for two seconds.
+		go send(cli, strings.Repeat("y", 100), 50*time.Millisecond, 40)
 		r := next(t, lines)
 		require.NoError(t, r.err)
-		assert.Len(t, r.line, 6000)
-		assert.Greater(t, r.at.Sub(start), 2*timeout, "the test did not outlast the frame timeout")
+		assert.Len(t, r.line, 4000)
+		assert.Greater(t, r.at.Sub(begun), 2*timeout, "the test did not outlast the frame timeout")
 	})
 	t.Run("dribbling", func(t *testing.T) {
-		srv, cli := tcpPair(t)
-		in := NewReader(srv)
-		in.SetLimits(Limits{FrameTimeout: timeout, MinRate: 1000})
-		lines := readLines(NewLineReader(in, 1<<20))
-		start := time.Now()
-		// 20 bytes a second: 20 ms of credit for each second.
+		const timeout = 400 * time.Millisecond
+		cli, lines := start(t, Limits{FrameTimeout: timeout, MinRate: 1000})
+		begun := time.Now()
+		// 20 bytes a second, a byte every 50 ms: it keeps moving, for ten
+		// seconds, at a fiftieth of MinRate.
 		go send(cli, "z", 50*time.Millisecond, 200)
 		r := next(t, lines)
 		require.ErrorIs(t, r.err, ErrFrameTimeout)
-		assert.Less(t, r.at.Sub(start), 5*time.Second)
+		assert.GreaterOrEqual(t, r.at.Sub(begun), timeout, "closed before the frame timeout")
+		assert.Less(t, r.at.Sub(begun), 5*time.Second)
 	})
 }
 
@@ -267,6 +285,22 @@ func TestWholeMessagesSetNoDeadline(t *testing.T) {
 	assert.ErrorIs(t, err, io.EOF)
 	assert.Equal(t, 2, src.sets)
 	assert.True(t, src.last.IsZero(), "the deadline was not cleared for the wait")
+
+	// A message that moves in a thousand reads moves its deadline with
+	// each, but sets the stream's again only once it has moved by more
+	// than min(FrameTimeout/10, 1 s): once here, unless the machine
+	// stalls this test for seconds.
+	chunks := make([][]byte, 0, 1001)
+	for range 1000 {
+		chunks = append(chunks, []byte("0123456789"))
+	}
+	src = &deadlineCounter{pausingReader: pausingReader{chunks: append(chunks, []byte("\n"))}}
+	in = NewReader(src)
+	in.SetLimits(Limits{FrameTimeout: time.Hour})
+	line, err := NewLineReader(in, 1<<20).ReadLine()
+	require.NoError(t, err)
+	assert.Len(t, line, 10000)
+	assert.Less(t, src.sets, 10, "deadlines set")
 }
 
 type deadlineCounter struct {

@@ -67,7 +67,7 @@ func RunServer(opts ServerOptions) {
 	maxUsers := cmd.FlagSet.Int("max-users", chatserver.DefaultMaxUsers, "users online at most before log-ins are refused (server_full)")
 	loginTimeout := cmd.FlagSet.Duration("login-timeout", proto.LoginTimeout, "time a new connection has to log in before it is closed")
 	frameTimeout := cmd.FlagSet.Duration("frame-timeout", framing.DefaultFrameTimeout,
-		fmt.Sprintf("time a client has to finish a message once it has begun one, plus a second per %d bytes received; a connection idle between messages has none (0: no limit)", framing.DefaultMinRate))
+		fmt.Sprintf("a message once begun may go this long without a byte, and must average %d bytes a second once this long has passed, or the connection is closed; a connection idle between messages has no limit (0: no limit)", framing.DefaultMinRate))
 	readBudget := cmd.FlagSet.Int64("read-budget", framing.DefaultReadBudget, "bytes the server holds at most for partly read messages, all connections together (beyond each message's first 4 KiB); a client whose message would pass it is closed (0: no limit)")
 	flowLimit := flow.AddFlags(cmd.FlagSet, flow.Default)
 	// Internal: the load generator (make bench -profile) passes it.

@@ -26,12 +26,12 @@ type Config struct {
 	// (default proto.LoginTimeout).
 	LoginTimeout time.Duration
 	// FrameTimeout closes a connection whose message, once it has begun
-	// to arrive, is not whole within this time plus a second for every
-	// framing.DefaultMinRate bytes received (default
+	// to arrive, goes this long without a byte, or averages less than
+	// FrameMinRate after its first FrameTimeout (framing.Limits; default
 	// framing.DefaultFrameTimeout; negative: no limit). A connection idle
 	// between messages has no time limit.
 	FrameTimeout time.Duration
-	// FrameMinRate is the progress credit of FrameTimeout, in bytes a
+	// FrameMinRate is the least average rate of a message, in bytes a
 	// second (default framing.DefaultMinRate).
 	FrameMinRate int
 	// ReadBudget bounds the bytes held in partly read messages, server-wide

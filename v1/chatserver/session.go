@@ -141,7 +141,7 @@ func (s *session) run(ctx context.Context) error {
 			case errors.Is(err, io.EOF):
 				return errClosedByPeer
 			case errors.Is(err, framing.ErrFrameTimeout):
-				return fmt.Errorf("%w (--frame-timeout %s, plus a second per %d bytes received)", err, h.cfg.FrameTimeout, h.cfg.FrameMinRate)
+				return fmt.Errorf("%w (--frame-timeout %s without progress, or below %d bytes a second)", err, h.cfg.FrameTimeout, h.cfg.FrameMinRate)
 			case errors.Is(err, framing.ErrBusy):
 				return fmt.Errorf("%w (--read-budget: %d bytes held in partly read messages, server-wide)", err, h.budget.Max())
 			}

@@ -42,6 +42,7 @@ func Suite(t *testing.T, env Env) {
 		{"ShutdownTellsEveryone", testShutdownTellsEveryone},
 		{"SlowConsumerCannotStallOthers", testSlowConsumer},
 		{"StallInsideAMessage", testStallInsideAMessage},
+		{"BurstThenStall", testBurstThenStall},
 		{"ReadBudget", testReadBudget},
 	} {
 		t.Run(tc.name, func(t *testing.T) { tc.run(t, env) })
@@ -492,6 +493,24 @@ func testStallInsideAMessage(t *testing.T, env Env) {
 	// here.
 	Sync(t, bob)
 	assert.NotContains(t, log.String(), "user=bob reason=")
+}
+
+// A client that sends most of a message at once and stops is closed once
+// it has not moved for the frame timeout: what it sent earns it no time
+// in advance, however low the minimum rate.
+func testBurstThenStall(t *testing.T, env Env) {
+	const timeout = 300 * time.Millisecond
+	log := chattest.NewOutput()
+	// 60 KB at an average of 100 bytes a second would be ten minutes.
+	srv := env.StartServer(t, chatserver.Config{
+		FrameTimeout: timeout, FrameMinRate: 100, Logger: logging.New(log, false),
+	})
+	mallory := srv.Login("mallory")
+	begun := time.Now()
+	mallory.SendRaw(partial(t, env, 60000))
+	assert.Empty(t, mallory.ExpectClosed())
+	assert.GreaterOrEqual(t, time.Since(begun), timeout, "closed before the frame timeout")
+	log.WaitFor(t, "message not finished in time (--frame-timeout 300ms without progress, or below 100 bytes a second)")
 }
 
 // Partly read messages share a server-wide budget: a client whose message

@@ -113,12 +113,13 @@ type Limits struct {
 	// LoginTimeout bounds the time to answer the username prompt (task
 	// 4 on; --login-timeout; default DefaultLoginTimeout).
 	LoginTimeout time.Duration
-	// FrameTimeout bounds the time to finish a line or an object once it
-	// has begun to arrive, with MinRate's progress credit (--frame-timeout;
-	// default framing.DefaultFrameTimeout; negative: none).
+	// FrameTimeout bounds a line or an object once it has begun to
+	// arrive: it may go this long without a byte, and must average
+	// MinRate after this long (framing.Limits; --frame-timeout; default
+	// framing.DefaultFrameTimeout; negative: none).
 	FrameTimeout time.Duration
-	// MinRate is the progress credit: a second more for every MinRate
-	// bytes received (default framing.DefaultMinRate).
+	// MinRate is the least average rate of a line or an object, in bytes
+	// a second (default framing.DefaultMinRate).
 	MinRate int
 	// ReadBudget bounds the bytes held, server-wide, in lines and objects
 	// partly read (--read-budget; default DefaultReadBudget; negative:

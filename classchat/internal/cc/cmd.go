@@ -87,7 +87,7 @@ func addLimitFlags(cmd *cli.Command, login bool) func() Limits {
 				"after connecting, and may need more")
 	}
 	frameTimeout := fs.Duration("frame-timeout", framing.DefaultFrameTimeout,
-		fmt.Sprintf("time to finish a message once begun, a second more for every %d bytes\nreceived (0: no limit)", framing.DefaultMinRate))
+		fmt.Sprintf("a message once begun may go this long without a byte, and must average\n%d bytes a second once this long has passed (0: no limit)", framing.DefaultMinRate))
 	var budget *int64
 	if login { // task 3's lines fit in what a reader holds anyway
 		budget = fs.Int64("read-budget", DefaultReadBudget, "bytes held at most in messages partly read, all clients together (0: no limit)")
