@@ -488,13 +488,14 @@ func TestGroupBounds(t *testing.T) {
 func TestUnusableStoreAtStart(t *testing.T) {
 	bin := bintest.Build(t, "./cmd/server")[0]
 	dir := t.TempDir()
-	run := func(t *testing.T, path, want string) {
+	run := func(t *testing.T, path, want string) string {
 		t.Helper()
 		out, status := bintest.Run(t, "", bin, "-db", path, "0")
 		assert.NotZero(t, status, "exit status; output %q", out)
 		assert.Contains(t, out, "cannot use the offline store: "+path)
 		assert.Contains(t, out, want)
 		assert.NotContains(t, out, "started on")
+		return out
 	}
 
 	t.Run("a path under a file", func(t *testing.T) {
@@ -509,9 +510,12 @@ func TestUnusableStoreAtStart(t *testing.T) {
 	})
 	t.Run("damaged", func(t *testing.T) {
 		path := filepath.Join(dir, "damaged.db")
-		populate(t, path, "bob", 300)
-		damage(t, path)
-		run(t, path, "the database is damaged (PRAGMA quick_check: ")
+		populate(t, path, "bob", 3000)
+		damage(t, path, 4) // the root of the messages' index: its pages are lost
+		out := run(t, path, "the database is damaged (PRAGMA quick_check: ")
+		// Finding: the whole report came out, a hundred lines and more.
+		assert.Regexp(t, `\(and \d+ more\)`, out)
+		assert.Equal(t, 1, strings.Count(out, "\n"), "a short message: %s", out)
 	})
 	t.Run("read-only file", func(t *testing.T) {
 		path := filepath.Join(dir, "ro.db")

@@ -133,12 +133,13 @@ func Open(path string, limits Limits) (*Store, error) {
 }
 
 func (s *Store) init() error {
-	var check string
-	if err := s.db.QueryRow(`PRAGMA quick_check`).Scan(&check); err != nil {
+	problems, err := s.check()
+	if err != nil {
 		return fmt.Errorf("cannot read the database: %w", err)
 	}
-	if check != "ok" {
-		return fmt.Errorf("the database is damaged (PRAGMA quick_check: %s); move it aside (or restore a copy) and start again", check)
+	if len(problems) > 0 {
+		return fmt.Errorf("the database is damaged (PRAGMA quick_check: %s); move it aside (or restore a copy) and start again",
+			summary(problems, checkLines))
 	}
 	if _, err := s.db.Exec(schema); err != nil {
 		return fmt.Errorf("cannot set up the database: %w", err)
@@ -170,6 +171,44 @@ func (s *Store) init() error {
 		s.known[name] = true
 	}
 	return rows.Err()
+}
+
+// checkLines is how many of the problems PRAGMA quick_check finds a
+// start-up error quotes: a damaged page can make it list hundreds.
+const checkLines = 3
+
+// check runs PRAGMA quick_check and returns the problems it found, one
+// a line (none: the database is sound).
+func (s *Store) check() ([]string, error) {
+	rows, err := s.db.Query(`PRAGMA quick_check`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var problems []string
+	for rows.Next() {
+		var row string
+		if err := rows.Scan(&row); err != nil {
+			return nil, err
+		}
+		if row == "ok" {
+			continue
+		}
+		for line := range strings.SplitSeq(row, "\n") {
+			if line = strings.TrimSpace(line); line != "" && !strings.HasPrefix(line, "*** in database") {
+				problems = append(problems, line)
+			}
+		}
+	}
+	return problems, rows.Err()
+}
+
+// summary joins the first n lines, saying how many more there were.
+func summary(lines []string, n int) string {
+	if len(lines) <= n {
+		return strings.Join(lines, "; ")
+	}
+	return fmt.Sprintf("%s (and %d more)", strings.Join(lines[:n], "; "), len(lines)-n)
 }
 
 // Close closes the database.
