@@ -120,6 +120,17 @@ const (
 	// MaxGroupsJoined bounds the groups one user is a member of,
 	// created ones included (--max-groups-joined).
 	MaxGroupsJoined = 100
+	// MaxGroupsPerAddress bounds the groups created from one address
+	// that still exist (--max-groups-per-address). A name costs nothing
+	// (there are no accounts), so the bound per user alone would let one
+	// machine log in as 50 names and take every group the server may
+	// hold, for good: groups survive restarts and absent members keep
+	// them. An address costs more. The bound is the creator's IP
+	// address (for IPv6, its /64, the block one host is usually given),
+	// kept with the group; a classroom on one machine, where everyone
+	// is 127.0.0.1, still has 200 groups, and it takes five addresses
+	// to fill MaxGroups.
+	MaxGroupsPerAddress = 200
 )
 
 // Config is a bonus 3 server's configuration beyond its store; a zero
@@ -162,8 +173,10 @@ func NewWith(log *slog.Logger, store *Store, cfg Config) (*server.Server, error)
 	def(&l.MaxGroups, MaxGroups)
 	def(&l.MaxCreated, MaxGroupsCreated)
 	def(&l.MaxJoined, MaxGroupsJoined)
+	def(&l.MaxPerOrigin, MaxGroupsPerAddress)
 	l.TextOnly = true
 	d := &deliveries{log: log, store: store, sessions: make(map[string][]*session)}
+	l.Origin = d.origin
 	now := time.Now
 	srv, groups := bonus2.NewFiles(log, task4.Options{
 		Welcome: Welcome,
@@ -245,6 +258,29 @@ func (d *deliveries) current(name string) *session {
 		return all[len(all)-1]
 	}
 	return nil
+}
+
+// origin is the address name is connected from, as groups count it:
+// its IP address, or for IPv6 its /64. "" if name is not logged in.
+func (d *deliveries) origin(name string) string {
+	s := d.current(name)
+	if s == nil {
+		return ""
+	}
+	return addressOf(s.conn.RemoteAddr())
+}
+
+// addressOf is an IP address, or an IPv6 address's /64 (the block a host
+// is usually given: one host could use every address in it).
+func addressOf(a net.Addr) string {
+	tcp, ok := a.(*net.TCPAddr)
+	if !ok {
+		return a.String()
+	}
+	if ip4 := tcp.IP.To4(); ip4 != nil {
+		return ip4.String()
+	}
+	return (&net.IPNet{IP: tcp.IP.Mask(net.CIDRMask(64, 128)), Mask: net.CIDRMask(64, 128)}).String()
 }
 
 func (d *deliveries) loggedIn(name string, conn net.Conn, legacy bool) {

@@ -16,6 +16,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"chatlab/classchat/bonus1"
 	"chatlab/classchat/bonus2"
 	"chatlab/classchat/bonus3"
 	"chatlab/classchat/internal/cctest"
@@ -480,6 +481,54 @@ func TestGroupBounds(t *testing.T) {
 	// to the next command, not a group list.
 	assert.Equal(t, "Joined group 'b2'", cmd(carol, "/join b2").Message)
 	assert.Equal(t, task4.Notice(task4.StatusError, "Unknown command: /nothing"), cmdRaw(carol, "/nothing"))
+}
+
+// Finding: 50 names, each creating its 20 groups, took every group the
+// server may hold, for good (groups outlive their members' sessions and
+// restarts). Names cost nothing; addresses do: one address cannot take
+// the whole server, and another can still create, also after a restart.
+func TestGroupsPerAddress(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "q.db")
+	s, err := bonus3.Open(path, bonus3.Limits{})
+	require.NoError(t, err)
+	limits := bonus1.Limits{MaxGroups: 6, MaxCreated: 2, MaxPerOrigin: 3}
+	srv, err := bonus3.NewWith(quietLog(), s, bonus3.Config{Groups: limits})
+	require.NoError(t, err)
+	addr := chattest.Start(t, srv)
+
+	created := 0
+	for i := range 10 { // throwaway names, all from 127.0.0.1
+		p, _ := login(t, addr, fmt.Sprintf("u%d", i))
+		for j := range 2 {
+			got := cmd(p, fmt.Sprintf("/create g%d_%d", i, j))
+			if got.Status == task4.StatusSuccess {
+				created++
+				continue
+			}
+			assert.Equal(t, fmt.Sprintf("Group 'g%d_%d' not created: 3 groups created from your address still exist, the limit for one address", i, j),
+				got.Message)
+		}
+		p.Conn.Close()
+	}
+	assert.Equal(t, 3, created, "the bound of one address")
+
+	// Another machine (another loopback address) still creates.
+	other, _ := loginFrom(t, addr, "127.0.0.2", "zoe")
+	assert.Equal(t, "Group 'zoe1' created successfully", cmd(other, "/create zoe1").Message)
+	require.NoError(t, s.Close())
+
+	// The groups keep where they were created from across a restart.
+	s, err = bonus3.Open(path, bonus3.Limits{})
+	require.NoError(t, err)
+	t.Cleanup(func() { s.Close() })
+	srv, err = bonus3.NewWith(quietLog(), s, bonus3.Config{Groups: limits})
+	require.NoError(t, err)
+	addr = chattest.Start(t, srv)
+	again, _ := login(t, addr, "newcomer")
+	assert.Equal(t, "Group 'late' not created: 3 groups created from your address still exist, the limit for one address",
+		cmd(again, "/create late").Message)
+	other, _ = loginFrom(t, addr, "127.0.0.2", "zoe")
+	assert.Equal(t, "Group 'zoe2' created successfully", cmd(other, "/create zoe2").Message)
 }
 
 // A store the server cannot use stops it at start-up, saying why, with
