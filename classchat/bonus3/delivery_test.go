@@ -531,6 +531,29 @@ func TestGroupsPerAddress(t *testing.T) {
 	assert.Equal(t, "Group 'zoe2' created successfully", cmd(other, "/create zoe2").Message)
 }
 
+// A database of the version before groups kept their address opens,
+// its groups counted for no address.
+func TestGroupsOfAnEarlierVersion(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "q.db")
+	db, err := sql.Open("sqlite", "file:"+path)
+	require.NoError(t, err)
+	_, err = db.Exec(`CREATE TABLE groups (name TEXT PRIMARY KEY, creator TEXT NOT NULL, members TEXT NOT NULL);
+		INSERT INTO groups VALUES ('old', 'alice', 'alice' || char(10) || 'bob')`)
+	require.NoError(t, err)
+	require.NoError(t, db.Close())
+
+	s, err := bonus3.Open(path, bonus3.Limits{})
+	require.NoError(t, err)
+	t.Cleanup(func() { s.Close() })
+	groups, err := s.Groups()
+	require.NoError(t, err)
+	assert.Equal(t, []bonus1.Saved{{Name: "old", Creator: "alice", Members: []string{"alice", "bob"}}}, groups)
+	srv, err := bonus3.NewWith(quietLog(), s, bonus3.Config{Groups: bonus1.Limits{MaxPerOrigin: 1}})
+	require.NoError(t, err)
+	alice, _ := login(t, chattest.Start(t, srv), "alice")
+	assert.Equal(t, "Group 'new' created successfully", cmd(alice, "/create new").Message)
+}
+
 // A store the server cannot use stops it at start-up, saying why, with
 // a non-zero exit status: one it cannot write, one it cannot create, one
 // that is not a database, one that is damaged.
