@@ -238,9 +238,8 @@ type deliveries struct {
 	// once). The set is bounded by what the store holds.
 	umu     sync.Mutex
 	undone  map[string]map[int64]bool
-	nUndone int
 	retry   *time.Timer // armed while undone holds ids
-	stopped bool
+	stopped bool        // the server shut down: no more retries
 }
 
 // failed records ids, received by name, whose removal failed.
@@ -252,10 +251,7 @@ func (d *deliveries) failed(name string, ids []int64) {
 		d.undone[key] = make(map[int64]bool)
 	}
 	for _, id := range ids {
-		if !d.undone[key][id] {
-			d.undone[key][id] = true
-			d.nUndone++
-		}
+		d.undone[key][id] = true
 	}
 	if d.retry == nil && !d.stopped {
 		d.retry = time.AfterFunc(RemoveRetry, d.retryRemovals)
@@ -269,6 +265,9 @@ func (d *deliveries) retryRemovals() {
 	d.umu.Lock()
 	defer d.umu.Unlock()
 	d.retry = nil
+	if d.stopped {
+		return
+	}
 	removed := 0
 	for key, ids := range d.undone {
 		chunk := make([]int64, 0, min(len(ids), removeChunk))
@@ -280,15 +279,12 @@ func (d *deliveries) retryRemovals() {
 					if removed > 0 {
 						d.log.Info("delivered offline messages removed at last", "count", removed)
 					}
-					if !d.stopped {
-						d.retry = time.AfterFunc(RemoveRetry, d.retryRemovals)
-					}
+					d.retry = time.AfterFunc(RemoveRetry, d.retryRemovals)
 					return
 				}
 				for _, id := range chunk {
 					delete(ids, id)
 				}
-				d.nUndone -= len(chunk)
 				removed += len(chunk)
 				chunk = chunk[:0]
 			}
