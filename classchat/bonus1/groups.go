@@ -75,21 +75,25 @@ type Groups struct {
 	groups map[string][]string // members in the order they joined
 
 	creators map[string]string // who created each group
+	origins  map[string]string // where each was created from (Limits.Origin)
 	saver    Saver             // nil: the groups live in memory only
 	limits   Limits
 }
 
 // Saver keeps the groups across restarts (bonus 3). SaveGroup is given a
-// group's members after a change (none: the group is gone), before the
-// change is made; if it fails, the change is refused.
+// group with its members after a change (none: the group is gone), before
+// the change is made; if it fails, the change is refused.
 type Saver interface {
-	SaveGroup(name, creator string, members []string) error
+	SaveGroup(g Saved) error
 }
 
 // Saved is a group as a Saver kept it.
 type Saved struct {
 	Name, Creator string
-	Members       []string
+	// Origin is where the group was created from (Limits.Origin), or ""
+	// if that is not known.
+	Origin  string
+	Members []string
 }
 
 // Limits bound the groups where they outlive their members' sessions
@@ -98,6 +102,14 @@ type Limits struct {
 	MaxGroups  int // groups on the server
 	MaxCreated int // groups one user created that still exist
 	MaxJoined  int // groups one user is a member of
+	// MaxPerOrigin bounds the groups created from one origin (by Origin)
+	// that still exist. Names cost nothing, so the bounds per user alone
+	// let one machine log in as many names as it takes and fill
+	// MaxGroups, for good where groups outlive their members' sessions.
+	MaxPerOrigin int
+	// Origin says where a user logged in is connected from (bonus 3: its
+	// IP address); "" is counted for no origin.
+	Origin func(name string) string
 	// TextOnly answers /create, /join and /leave with their text alone,
 	// without the group list (whose size grows with every group).
 	TextOnly bool
@@ -113,20 +125,34 @@ func (g *Groups) Keep(saver Saver, saved []Saved, limits Limits) {
 	for _, s := range saved {
 		g.groups[s.Name] = slices.Clone(s.Members)
 		g.creators[s.Name] = s.Creator
+		if s.Origin != "" {
+			g.origins[s.Name] = s.Origin
+		}
 	}
 }
 
-// refuse says why name may not create (or join) a group, or "" if it
-// may. Call with g.mu held.
-func (g *Groups) refuse(name string, create bool) string {
+// origin is where name is connected from, or "" if that is not known.
+func (g *Groups) origin(name string) string {
+	if g.limits.Origin == nil {
+		return ""
+	}
+	return g.limits.Origin(name)
+}
+
+// refuse says why name, connected from origin, may not create (or join)
+// a group, or "" if it may. Call with g.mu held.
+func (g *Groups) refuse(name, origin string, create bool) string {
 	l := g.limits
 	if create && l.MaxGroups > 0 && len(g.groups) >= l.MaxGroups {
 		return fmt.Sprintf("the server holds %d groups, its limit", l.MaxGroups)
 	}
-	created, joined := 0, 0
+	created, fromOrigin, joined := 0, 0, 0
 	for group, members := range g.groups {
 		if create && task4.FoldName(g.creators[group]) == task4.FoldName(name) {
 			created++
+		}
+		if create && origin != "" && g.origins[group] == origin {
+			fromOrigin++
 		}
 		if slices.ContainsFunc(members, func(m string) bool { return task4.FoldName(m) == task4.FoldName(name) }) {
 			joined++
@@ -135,6 +161,8 @@ func (g *Groups) refuse(name string, create bool) string {
 	switch {
 	case create && l.MaxCreated > 0 && created >= l.MaxCreated:
 		return fmt.Sprintf("you created %d groups that still exist, the limit for one user", created)
+	case create && l.MaxPerOrigin > 0 && fromOrigin >= l.MaxPerOrigin:
+		return fmt.Sprintf("%d groups created from your address still exist, the limit for one address", fromOrigin)
 	case l.MaxJoined > 0 && joined >= l.MaxJoined:
 		return fmt.Sprintf("you are a member of %d groups, the limit for one user", joined)
 	}
@@ -143,8 +171,8 @@ func (g *Groups) refuse(name string, create bool) string {
 
 // save keeps a group's new members, if the groups are kept. Call with
 // g.mu held.
-func (g *Groups) save(group, creator string, members []string) bool {
-	return g.saver == nil || g.saver.SaveGroup(group, creator, members) == nil
+func (g *Groups) save(group, creator, origin string, members []string) bool {
+	return g.saver == nil || g.saver.SaveGroup(Saved{Name: group, Creator: creator, Origin: origin, Members: members}) == nil
 }
 
 // New returns a bonus 1 server: task 4 with groups.
@@ -158,7 +186,8 @@ func New(log *slog.Logger) *server.Server {
 // group registry. With keepAbsent, users stay in their groups while away
 // (where the server holds messages for them).
 func NewGroups(log *slog.Logger, opts task4.Options, commands map[string]string, keepAbsent bool) (*server.Server, *Groups) {
-	g := &Groups{groups: make(map[string][]string), creators: make(map[string]string), keepAbsent: keepAbsent}
+	g := &Groups{groups: make(map[string][]string), creators: make(map[string]string), origins: make(map[string]string),
+		keepAbsent: keepAbsent}
 	greet := opts.Greet // a later stage's (bonus 3: the offline messages) comes first
 	opts.Greet = func(name string, out *outbox.Outbox) {
 		if greet != nil {
@@ -230,6 +259,10 @@ func (g *Groups) command(name, line string, out *outbox.Outbox) {
 		reply(false, "Invalid group name '%s': %s", arg, strings.Replace(problem, "a name", "a group name", 1))
 		return
 	}
+	origin := ""
+	if cmd == "/create" {
+		origin = g.origin(name) // before g.mu: it asks the stage that knows the connection
+	}
 	g.mu.Lock()
 	members, exists := g.groups[arg]
 	member := isMember(members, name)
@@ -238,18 +271,21 @@ func (g *Groups) command(name, line string, out *outbox.Outbox) {
 	switch {
 	case cmd == "/create" && exists:
 		msg = fmt.Sprintf("Group '%s' already exists", arg)
-	case cmd == "/create" && g.refuse(name, true) != "":
-		msg = fmt.Sprintf("Group '%s' not created: %s", arg, g.refuse(name, true))
-	case cmd == "/create" && !g.save(arg, name, []string{name}):
+	case cmd == "/create" && g.refuse(name, origin, true) != "":
+		msg = fmt.Sprintf("Group '%s' not created: %s", arg, g.refuse(name, origin, true))
+	case cmd == "/create" && !g.save(arg, name, origin, []string{name}):
 		msg = fmt.Sprintf("Group '%s' not created: the server could not save it", arg)
 	case cmd == "/create":
 		g.groups[arg], g.creators[arg] = []string{name}, name
+		if origin != "" {
+			g.origins[arg] = origin
+		}
 		ok, msg = true, fmt.Sprintf("Group '%s' created successfully", arg)
 	case !exists:
 		msg = fmt.Sprintf("Group '%s' does not exist", arg)
-	case cmd == "/join" && !member && g.refuse(name, false) != "":
-		msg = fmt.Sprintf("Not joined '%s': %s", arg, g.refuse(name, false))
-	case cmd == "/join" && !member && !g.save(arg, g.creators[arg], append(slices.Clone(members), name)):
+	case cmd == "/join" && !member && g.refuse(name, "", false) != "":
+		msg = fmt.Sprintf("Not joined '%s': %s", arg, g.refuse(name, "", false))
+	case cmd == "/join" && !member && !g.save(arg, g.creators[arg], g.origins[arg], append(slices.Clone(members), name)):
 		msg = fmt.Sprintf("Not joined '%s': the server could not save it", arg)
 	case cmd == "/join":
 		if !member {
@@ -260,7 +296,7 @@ func (g *Groups) command(name, line string, out *outbox.Outbox) {
 		msg = fmt.Sprintf("You are not a member of '%s'", arg)
 	default: // /leave
 		rest := slices.DeleteFunc(slices.Clone(members), func(m string) bool { return sameName(m, name) })
-		if !g.save(arg, g.creators[arg], rest) {
+		if !g.save(arg, g.creators[arg], g.origins[arg], rest) {
 			msg = fmt.Sprintf("Not left '%s': the server could not save it", arg)
 			break
 		}
@@ -268,6 +304,7 @@ func (g *Groups) command(name, line string, out *outbox.Outbox) {
 		if len(rest) == 0 {
 			delete(g.groups, arg)
 			delete(g.creators, arg)
+			delete(g.origins, arg)
 			msg += " (group deleted - no members)"
 		} else {
 			g.groups[arg] = rest
@@ -329,6 +366,7 @@ func (g *Groups) leaveAll(name string) {
 		if len(rest) == 0 {
 			delete(g.groups, group)
 			delete(g.creators, group)
+			delete(g.origins, group)
 		} else {
 			g.groups[group] = rest
 		}

@@ -108,6 +108,13 @@ const (
 	// peekBytes is how much of what waits on a socket a delivery looks
 	// at for acknowledgements (thousands of them).
 	peekBytes = 256 << 10
+	// RemoveRetry is how often the server retries removing held messages
+	// that were received but could not be removed (a full disk, a store
+	// made read-only), while there are some.
+	RemoveRetry = 2 * time.Second
+	// removeChunk bounds the messages one retried removal takes in one
+	// transaction.
+	removeChunk = 1000
 )
 
 // Group bounds. Each is the default of a server flag.
@@ -120,6 +127,17 @@ const (
 	// MaxGroupsJoined bounds the groups one user is a member of,
 	// created ones included (--max-groups-joined).
 	MaxGroupsJoined = 100
+	// MaxGroupsPerAddress bounds the groups created from one address
+	// that still exist (--max-groups-per-address). A name costs nothing
+	// (there are no accounts), so the bound per user alone would let one
+	// machine log in as 50 names and take every group the server may
+	// hold, for good: groups survive restarts and absent members keep
+	// them. An address costs more. The bound is the creator's IP
+	// address (for IPv6, its /64, the block one host is usually given),
+	// kept with the group; a classroom on one machine, where everyone
+	// is 127.0.0.1, still has 200 groups, and it takes five addresses
+	// to fill MaxGroups.
+	MaxGroupsPerAddress = 200
 )
 
 // Config is a bonus 3 server's configuration beyond its store; a zero
@@ -162,8 +180,10 @@ func NewWith(log *slog.Logger, store *Store, cfg Config) (*server.Server, error)
 	def(&l.MaxGroups, MaxGroups)
 	def(&l.MaxCreated, MaxGroupsCreated)
 	def(&l.MaxJoined, MaxGroupsJoined)
+	def(&l.MaxPerOrigin, MaxGroupsPerAddress)
 	l.TextOnly = true
-	d := &deliveries{log: log, store: store, sessions: make(map[string][]*session)}
+	d := &deliveries{log: log, store: store, sessions: make(map[string][]*session), undone: make(map[string]map[int64]bool)}
+	l.Origin = d.origin
 	now := time.Now
 	srv, groups := bonus2.NewFiles(log, task4.Options{
 		Welcome: Welcome,
@@ -176,6 +196,7 @@ func NewWith(log *slog.Logger, store *Store, cfg Config) (*server.Server, error)
 		Left:     d.left,
 	}, Commands, true)
 	groups.Keep(store, saved, l)
+	srv.RegisterOnShutdown(d.stop)
 	return srv, nil
 }
 
@@ -206,6 +227,107 @@ type deliveries struct {
 	// sessions holds each online user's sessions, by folded name: the
 	// one ending (if any) first, the current one last.
 	sessions map[string][]*session
+
+	// undone holds, by folded recipient, the ids of held messages that
+	// were received (acknowledged, by the client or its TCP) but whose
+	// removal failed: a full disk, a store made read-only. Delivering
+	// them again at every log-in would repeat them without end, so they
+	// are not delivered again while the server runs, and their removal
+	// is retried every RemoveRetry until it succeeds. They stay in the
+	// store meanwhile, so a restart delivers them once more (at least
+	// once). The set is bounded by what the store holds.
+	umu     sync.Mutex
+	undone  map[string]map[int64]bool
+	retry   *time.Timer // armed while undone holds ids
+	stopped bool        // the server shut down: no more retries
+}
+
+// failed records ids, received by name, whose removal failed.
+func (d *deliveries) failed(name string, ids []int64) {
+	key := task4.FoldName(name)
+	d.umu.Lock()
+	defer d.umu.Unlock()
+	if d.undone[key] == nil {
+		d.undone[key] = make(map[int64]bool)
+	}
+	for _, id := range ids {
+		d.undone[key][id] = true
+	}
+	if d.retry == nil && !d.stopped {
+		d.retry = time.AfterFunc(RemoveRetry, d.retryRemovals)
+	}
+}
+
+// retryRemovals removes the messages whose removal failed, a chunk at a
+// time, until a removal fails again (then it tries again after
+// RemoveRetry) or none is left.
+func (d *deliveries) retryRemovals() {
+	d.umu.Lock()
+	defer d.umu.Unlock()
+	d.retry = nil
+	if d.stopped {
+		return
+	}
+	removed := 0
+	for key, ids := range d.undone {
+		chunk := make([]int64, 0, min(len(ids), removeChunk))
+		for id := range ids {
+			chunk = append(chunk, id)
+			if len(chunk) == removeChunk || len(chunk) == len(ids) {
+				if err := d.store.Delete(chunk...); err != nil {
+					d.log.Debug("removing delivered offline messages failed again", "err", err)
+					if removed > 0 {
+						d.log.Info("delivered offline messages removed at last", "count", removed)
+					}
+					d.retry = time.AfterFunc(RemoveRetry, d.retryRemovals)
+					return
+				}
+				for _, id := range chunk {
+					delete(ids, id)
+				}
+				removed += len(chunk)
+				chunk = chunk[:0]
+			}
+		}
+		delete(d.undone, key)
+	}
+	d.log.Info("delivered offline messages removed at last", "count", removed)
+}
+
+// stop ends the retries, when the server shuts down.
+func (d *deliveries) stop() {
+	d.umu.Lock()
+	defer d.umu.Unlock()
+	d.stopped = true
+	if d.retry != nil {
+		d.retry.Stop()
+		d.retry = nil
+	}
+}
+
+// count returns how many held messages name has not received.
+func (d *deliveries) count(name string) (int, error) {
+	d.umu.Lock()
+	defer d.umu.Unlock()
+	n, err := d.store.Count(name)
+	return n - len(d.undone[task4.FoldName(name)]), err
+}
+
+// unreceived returns the items name has not received.
+func (d *deliveries) unreceived(name string, items []Item) []Item {
+	d.umu.Lock()
+	defer d.umu.Unlock()
+	done := d.undone[task4.FoldName(name)]
+	if len(done) == 0 {
+		return items
+	}
+	out := items[:0:0]
+	for _, it := range items {
+		if !done[it.ID] {
+			out = append(out, it)
+		}
+	}
+	return out
 }
 
 // How a session's held messages leave the store.
@@ -226,7 +348,7 @@ type session struct {
 	mu    sync.Mutex
 	mode  int
 	page  *page // the page written and not yet removed, or nil
-	last  int64 // the id of the last held message written
+	last  int64 // the id of the last held message written or passed over
 	acked int64 // the highest id the client acknowledged
 }
 
@@ -245,6 +367,29 @@ func (d *deliveries) current(name string) *session {
 		return all[len(all)-1]
 	}
 	return nil
+}
+
+// origin is the address name is connected from, as groups count it:
+// its IP address, or for IPv6 its /64. "" if name is not logged in.
+func (d *deliveries) origin(name string) string {
+	s := d.current(name)
+	if s == nil {
+		return ""
+	}
+	return addressOf(s.conn.RemoteAddr())
+}
+
+// addressOf is an IP address, or an IPv6 address's /64 (the block a host
+// is usually given: one host could use every address in it).
+func addressOf(a net.Addr) string {
+	tcp, ok := a.(*net.TCPAddr)
+	if !ok {
+		return a.String()
+	}
+	if ip4 := tcp.IP.To4(); ip4 != nil {
+		return ip4.String()
+	}
+	return (&net.IPNet{IP: tcp.IP.Mask(net.CIDRMask(64, 128)), Mask: net.CIDRMask(64, 128)}).String()
 }
 
 func (d *deliveries) loggedIn(name string, conn net.Conn, legacy bool) {
@@ -290,7 +435,7 @@ func (d *deliveries) greet(name string, out *outbox.Outbox) {
 		return
 	}
 	s.out = out
-	n, err := d.store.Count(name)
+	n, err := d.count(name)
 	if err != nil {
 		s.log.Error("reading the offline queue", "err", err)
 		return
@@ -317,10 +462,7 @@ func (d *deliveries) greet(name string, out *outbox.Outbox) {
 			s.log.Warn("offline messages not acknowledged during the log-in", "reason", err, "mode", s.mode)
 			return
 		}
-		if !s.remove(s.page.ids) {
-			s.page = nil
-			return
-		}
+		s.remove(s.page.ids)
 	}
 	s.log.Info("offline messages delivered", "count", n)
 }
@@ -346,20 +488,25 @@ func (d *deliveries) handle(name string, req task4.Request, raw []byte, out *out
 // reports whether there was one. Call with s.mu held.
 func (s *session) sendPage() bool {
 	s.page = nil
-	items, err := s.d.store.Page(s.name, s.last, MaxInFlight, MaxInFlightBytes)
-	if err != nil {
-		s.log.Error("reading the offline queue", "err", err)
-		return false
-	}
-	if len(items) == 0 {
-		return false
+	var items []Item
+	for len(items) == 0 {
+		all, err := s.d.store.Page(s.name, s.last, MaxInFlight, MaxInFlightBytes)
+		if err != nil {
+			s.log.Error("reading the offline queue", "err", err)
+			return false
+		}
+		if len(all) == 0 {
+			return false
+		}
+		s.last = all[len(all)-1].ID
+		items = s.d.unreceived(s.name, all) // none of a page may be left
 	}
 	p := &page{written: make(chan struct{}, len(items))}
 	for _, it := range items {
 		p.ids = append(p.ids, it.ID)
 		s.out.SendThen(addKey(it.Frame, fmt.Sprintf(`"id":%d`, it.ID)), func() { p.written <- struct{}{} })
 	}
-	s.page, s.last = p, items[len(items)-1].ID
+	s.page = p
 	return true
 }
 
@@ -374,22 +521,20 @@ func (s *session) ack(upto int64) {
 	if s.mode != byAck || s.page == nil || s.acked < s.page.lastID() {
 		return
 	}
-	if s.remove(s.page.ids) {
-		s.sendPage()
-	} else {
-		s.page = nil
-	}
+	s.remove(s.page.ids)
+	s.sendPage()
 }
 
-// remove removes delivered messages, or logs why it could not: they will
-// be delivered again. Call with s.mu held.
-func (s *session) remove(ids []int64) bool {
+// remove removes received messages. If it cannot, it logs why, and the
+// server remembers them: they are not delivered again while it runs, and
+// their removal is retried. Call with s.mu held.
+func (s *session) remove(ids []int64) {
 	if err := s.d.store.Delete(ids...); err != nil {
-		s.log.Error("removing delivered offline messages failed: they will be delivered again at the next log-in",
+		s.log.Error("removing delivered offline messages failed: they are not delivered again while the server runs, "+
+			"and their removal is retried (a restart before it succeeds delivers them once more)",
 			"count", len(ids), "err", err)
-		return false
+		s.d.failed(s.name, ids)
 	}
-	return true
 }
 
 var (

@@ -46,7 +46,12 @@ var stamp = regexp.MustCompile(`^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$`)
 // login logs name in, as the original client does, and returns the held
 // objects it was sent between the welcome and the help.
 func login(t *testing.T, addr, name string) (*cctest.Peer, [][]byte) {
-	p := cctest.Dial(t, addr)
+	return loginFrom(t, addr, "", name)
+}
+
+// loginFrom is login from the local IP address from.
+func loginFrom(t *testing.T, addr, from, name string) (*cctest.Peer, [][]byte) {
+	p := cctest.DialFrom(t, addr, from)
 	p.Write(name)
 	assert.Equal(t, task4.Notice(task4.StatusSuccess, bonus3.Welcome, name), p.Next())
 	var held [][]byte

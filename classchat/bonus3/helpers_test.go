@@ -26,16 +26,16 @@ func osWrite(path, s string) error { return os.WriteFile(path, []byte(s), 0o644)
 
 func osMkdir(path string) error { return os.Mkdir(path, 0o755) }
 
-// damage overwrites the middle of a database's fourth page, as a bad
-// disk or a stray write would.
-func damage(t *testing.T, path string) {
+// damage overwrites the start of a database's page (counted from 1), as
+// a bad disk or a stray write would.
+func damage(t *testing.T, path string, page int64) {
 	f, err := os.OpenFile(path, os.O_RDWR, 0)
 	require.NoError(t, err)
 	defer f.Close()
 	info, err := f.Stat()
 	require.NoError(t, err)
-	require.Greater(t, info.Size(), int64(5*4096), "a database of several pages")
-	_, err = f.WriteAt([]byte(strings.Repeat("\xff\x00garbage", 200)), 3*4096)
+	require.Greater(t, info.Size(), (page+1)*4096, "a database of several pages")
+	_, err = f.WriteAt([]byte(strings.Repeat("\xff\x00garbage", 200)), (page-1)*4096)
 	require.NoError(t, err)
 }
 

@@ -106,7 +106,8 @@ CREATE TABLE IF NOT EXISTS offline (
 );
 CREATE INDEX IF NOT EXISTS offline_recipient ON offline (recipient, id);
 CREATE TABLE IF NOT EXISTS known (name TEXT PRIMARY KEY, first_seen TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS groups (name TEXT PRIMARY KEY, creator TEXT NOT NULL, members TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS groups (name TEXT PRIMARY KEY, creator TEXT NOT NULL, members TEXT NOT NULL,
+	origin TEXT NOT NULL DEFAULT '');
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);`
 
 // Open opens (creating if need be) the store at path. It fails, saying
@@ -133,15 +134,27 @@ func Open(path string, limits Limits) (*Store, error) {
 }
 
 func (s *Store) init() error {
-	var check string
-	if err := s.db.QueryRow(`PRAGMA quick_check`).Scan(&check); err != nil {
+	problems, err := s.check()
+	if err != nil {
 		return fmt.Errorf("cannot read the database: %w", err)
 	}
-	if check != "ok" {
-		return fmt.Errorf("the database is damaged (PRAGMA quick_check: %s); move it aside (or restore a copy) and start again", check)
+	if len(problems) > 0 {
+		return fmt.Errorf("the database is damaged (PRAGMA quick_check: %s); move it aside (or restore a copy) and start again",
+			summary(problems, checkLines))
 	}
 	if _, err := s.db.Exec(schema); err != nil {
 		return fmt.Errorf("cannot set up the database: %w", err)
+	}
+	// A database of an earlier version has groups with no origin: they
+	// count for no address.
+	var hasOrigin bool
+	if err := s.db.QueryRow(`SELECT COUNT(*) > 0 FROM pragma_table_info('groups') WHERE name = 'origin'`).Scan(&hasOrigin); err != nil {
+		return fmt.Errorf("cannot read the database: %w", err)
+	}
+	if !hasOrigin {
+		if _, err := s.db.Exec(`ALTER TABLE groups ADD COLUMN origin TEXT NOT NULL DEFAULT ''`); err != nil {
+			return fmt.Errorf("cannot write the database: %w", err)
+		}
 	}
 	// A database opened read-only (its file or its directory cannot be
 	// written) fails here, not at the first message.
@@ -170,6 +183,44 @@ func (s *Store) init() error {
 		s.known[name] = true
 	}
 	return rows.Err()
+}
+
+// checkLines is how many of the problems PRAGMA quick_check finds a
+// start-up error quotes: a damaged page can make it list hundreds.
+const checkLines = 3
+
+// check runs PRAGMA quick_check and returns the problems it found, one
+// a line (none: the database is sound).
+func (s *Store) check() ([]string, error) {
+	rows, err := s.db.Query(`PRAGMA quick_check`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var problems []string
+	for rows.Next() {
+		var row string
+		if err := rows.Scan(&row); err != nil {
+			return nil, err
+		}
+		if row == "ok" {
+			continue
+		}
+		for line := range strings.SplitSeq(row, "\n") {
+			if line = strings.TrimSpace(line); line != "" && !strings.HasPrefix(line, "*** in database") {
+				problems = append(problems, line)
+			}
+		}
+	}
+	return problems, rows.Err()
+}
+
+// summary joins the first n lines, saying how many more there were.
+func summary(lines []string, n int) string {
+	if len(lines) <= n {
+		return strings.Join(lines, "; ")
+	}
+	return fmt.Sprintf("%s (and %d more)", strings.Join(lines[:n], "; "), len(lines)-n)
 }
 
 // Close closes the database.
@@ -331,7 +382,7 @@ func args(ids []int64) []any {
 // Groups returns every group kept, with its members in the order they
 // joined.
 func (s *Store) Groups() ([]bonus1.Saved, error) {
-	rows, err := s.db.Query(`SELECT name, creator, members FROM groups ORDER BY rowid`)
+	rows, err := s.db.Query(`SELECT name, creator, origin, members FROM groups ORDER BY rowid`)
 	if err != nil {
 		return nil, err
 	}
@@ -340,7 +391,7 @@ func (s *Store) Groups() ([]bonus1.Saved, error) {
 	for rows.Next() {
 		var g bonus1.Saved
 		var members string
-		if err := rows.Scan(&g.Name, &g.Creator, &members); err != nil {
+		if err := rows.Scan(&g.Name, &g.Creator, &g.Origin, &members); err != nil {
 			return nil, err
 		}
 		g.Members = strings.Split(members, "\n")
@@ -351,15 +402,15 @@ func (s *Store) Groups() ([]bonus1.Saved, error) {
 
 // SaveGroup keeps a group with its members (names hold no newline), or
 // deletes it if it has none.
-func (s *Store) SaveGroup(name, creator string, members []string) error {
+func (s *Store) SaveGroup(g bonus1.Saved) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var err error
-	if len(members) == 0 {
-		_, err = s.db.Exec(`DELETE FROM groups WHERE name = ?`, name)
+	if len(g.Members) == 0 {
+		_, err = s.db.Exec(`DELETE FROM groups WHERE name = ?`, g.Name)
 	} else {
-		_, err = s.db.Exec(`INSERT INTO groups (name, creator, members) VALUES (?, ?, ?)
-			ON CONFLICT (name) DO UPDATE SET members = excluded.members`, name, creator, strings.Join(members, "\n"))
+		_, err = s.db.Exec(`INSERT INTO groups (name, creator, origin, members) VALUES (?, ?, ?, ?)
+			ON CONFLICT (name) DO UPDATE SET members = excluded.members`, g.Name, g.Creator, g.Origin, strings.Join(g.Members, "\n"))
 	}
 	return wrote(err)
 }

@@ -30,7 +30,18 @@ type Peer struct {
 // Dial connects and reads the username prompt.
 func Dial(t testing.TB, addr string) *Peer {
 	t.Helper()
-	conn, err := net.Dial("tcp", addr)
+	return DialFrom(t, addr, "")
+}
+
+// DialFrom is Dial from the local IP address from (another loopback
+// address, 127.0.0.2, for a second machine), or any if from is "".
+func DialFrom(t testing.TB, addr, from string) *Peer {
+	t.Helper()
+	var d net.Dialer
+	if from != "" {
+		d.LocalAddr = &net.TCPAddr{IP: net.ParseIP(from)}
+	}
+	conn, err := d.Dial("tcp", addr)
 	require.NoError(t, err)
 	t.Cleanup(func() { conn.Close() })
 	p := &Peer{t: t, Conn: conn, r: bufio.NewReader(conn), Timeout: chattest.Timeout}

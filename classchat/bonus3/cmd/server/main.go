@@ -34,6 +34,8 @@ func main() {
 			fs.IntVar(&groups.MaxGroups, "max-groups", bonus3.MaxGroups, "groups on the server at most")
 			fs.IntVar(&groups.MaxCreated, "max-groups-created", bonus3.MaxGroupsCreated, "groups one user may have created (that still exist)")
 			fs.IntVar(&groups.MaxJoined, "max-groups-joined", bonus3.MaxGroupsJoined, "groups one user may be a member of")
+			fs.IntVar(&groups.MaxPerOrigin, "max-groups-per-address", bonus3.MaxGroupsPerAddress,
+				"groups that may have been created from one IP address (IPv6: one /64) and still exist")
 		},
 		"Messages are held only for names that have logged in before. The original Python bonus\n"+
 			"clients work with it unchanged. Stop it with Ctrl-C.")
