@@ -189,8 +189,10 @@ func (w *wire) secondLogin(c *rubric.C) {
 }
 
 func (w *wire) loginTimeout(c *rubric.C) {
-	conn := w.conn(c)
+	// The server's 10 seconds may begin before the connection is ready
+	// here (a TLS handshake on a busy machine): count from before the dial.
 	start := time.Now()
+	conn := w.conn(c)
 	conn.SetReadDeadline(start.Add(13 * time.Second))
 	buf := make([]byte, 512)
 	for {
