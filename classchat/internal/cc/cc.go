@@ -140,10 +140,11 @@ const (
 	DefaultReadBudget = 256 << 20
 	// DefaultByteRate is the bytes a second a connection may send once
 	// its burst is spent (--byte-rate): the server reads no faster, so
-	// TCP slows the sender down. Every ClassChat client reads several
-	// times that to a pipe or a file, even built with -race (about 4 MiB
-	// a second) on a busy machine, so a reader keeps up with three
-	// flooders sending to it at once (see docs/limits.md).
+	// TCP slows the sender down. It is twice ChatProto's: a client of the
+	// lab's grader sends 16 MiB through one connection within its check's
+	// time. Two flooders at once send a reader 2 MiB a second at most,
+	// which our clients read even built with -race on a busy machine;
+	// three, with -race, not always (see docs/limits.md).
 	DefaultByteRate = 1 << 20
 	// DefaultByteBurst is the bytes a connection of a stage without files
 	// (task 3, task 4, bonus 1) may send at once (--byte-burst): four
