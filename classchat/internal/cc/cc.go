@@ -138,14 +138,16 @@ const (
 	// base64) arriving at once. A connection whose read would pass it is
 	// told the server is busy, and closed.
 	DefaultReadBudget = 256 << 20
-	// DefaultByteRate is the bytes a second a connection may send once
-	// its burst is spent (--byte-rate): the server reads no faster, so
-	// TCP slows the sender down. It is twice ChatProto's: a client of the
-	// lab's grader sends 16 MiB through one connection within its check's
-	// time. Two flooders at once send a reader 2 MiB a second at most,
-	// which our clients read even built with -race on a busy machine;
-	// three, with -race, not always (see docs/limits.md).
-	DefaultByteRate = 1 << 20
+	// DefaultByteRate is the bytes a second a connection of a stage
+	// without files (task 3, task 4, bonus 1) may send once its burst is
+	// spent (--byte-rate): the server reads no faster, so TCP slows the
+	// sender down. It is four times ChatProto's, so that one client of
+	// the lab's grader sends its 16 MiB to a client that reads nothing in
+	// about 8 seconds, well within its check's time. Two flooders of
+	// 4 KiB messages send a reader 1.6 MB a second (the message rate
+	// binds first), one of 60 000-byte messages 2 MiB: our clients read
+	// that even built with -race on a busy machine (see docs/limits.md).
+	DefaultByteRate = 2 << 20
 	// DefaultByteBurst is the bytes a connection of a stage without files
 	// (task 3, task 4, bonus 1) may send at once (--byte-burst): four
 	// objects of 64 KiB, a quarter of the 1 MiB a receiver's queue holds
@@ -158,8 +160,12 @@ const (
 	// (bonus 2, bonus 3) may send at once (--byte-burst): one whole file
 	// of the 10 MiB limit, in base64, with room for the messages around
 	// it. Its receivers' queues hold two such files; the next file waits
-	// for the bytes to come back at DefaultByteRate.
+	// for the bytes to come back at FileByteRate.
 	FileByteBurst = 16 << 20
+	// FileByteRate is DefaultByteRate for the stages with files, whose
+	// bursts are large: the 14 MiB of a file of the 10 MiB limit, in
+	// base64, come back in 14 seconds.
+	FileByteRate = 1 << 20
 )
 
 // DefaultFlow is each connection's inbound flow control in the stages
@@ -172,9 +178,10 @@ var DefaultFlow = flow.Limit{Rate: flow.DefaultRate, Burst: flow.DefaultBurst,
 	ByteRate: DefaultByteRate, ByteBurst: DefaultByteBurst}
 
 // FileFlow is DefaultFlow for the stages with files (bonus 2, bonus 3):
-// a burst of FileByteBurst, so that one file goes through at once.
+// FileByteRate, and a burst of FileByteBurst, so that one file goes
+// through at once.
 var FileFlow = flow.Limit{Rate: flow.DefaultRate, Burst: flow.DefaultBurst,
-	ByteRate: DefaultByteRate, ByteBurst: FileByteBurst}
+	ByteRate: FileByteRate, ByteBurst: FileByteBurst}
 
 // NewBudget returns the server-wide read budget the limits give (nil:
 // none).
