@@ -26,6 +26,7 @@ import (
 	"unicode/utf8"
 
 	"chatlab/classchat/bonus1"
+	"chatlab/classchat/internal/cc"
 	"chatlab/classchat/task4"
 	"chatlab/shared/outbox"
 	"chatlab/shared/safetext"
@@ -107,6 +108,7 @@ func NewFiles(log *slog.Logger, opts task4.Options, commands map[string]string, 
 	opts.MaxObject = MaxObject
 	opts.TooLarge = "That message is over the limit: a file is at most 10 MiB. Disconnecting..."
 	opts.QueueBytes = 2 * MaxObject
+	opts.Flow = &cc.FileFlow
 	next := opts.Handle
 	opts.Handle = func(name string, req task4.Request, raw []byte, out *outbox.Outbox) bool {
 		if req.Type != "file" {

@@ -157,7 +157,7 @@ func (r *Registry) session(ctx context.Context, id int, conn net.Conn, out *outb
 	in := r.limits.Reader(conn, nil)
 	defer in.Release()
 	lines := framing.NewLineReader(in, cc.MaxLine)
-	bucket := r.limits.Bucket()
+	bucket := r.limits.Bucket(cc.DefaultFlow)
 	for {
 		raw, err := lines.ReadLine()
 		switch {

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"chatlab/classchat/internal/cc"
+	"chatlab/shared/flow"
 	"chatlab/shared/framing"
 	"chatlab/shared/outbox"
 	"chatlab/shared/server"
@@ -125,6 +126,10 @@ type Options struct {
 	// QueueBytes bounds each user's outbound queue (default
 	// outbox.DefaultMaxBytes); it must hold at least one whole object.
 	QueueBytes int
+	// Flow is each connection's inbound flow control when the server's
+	// flags give none (default cc.DefaultFlow; a stage with files:
+	// cc.FileFlow). Its byte burst must stay well under QueueBytes.
+	Flow *flow.Limit
 	// LoggedIn, if set, is called once a user's log-in is accepted,
 	// before Greet, with the connection and whether the client is an
 	// original one (it sent its name with no newline). Bonus 3 asks the
@@ -149,6 +154,9 @@ func NewRegistry(log *slog.Logger, opts Options) (*server.Server, *Registry) {
 	}
 	if opts.NameQuiet == 0 {
 		opts.NameQuiet = NameQuiet
+	}
+	if opts.Flow == nil {
+		opts.Flow = &cc.DefaultFlow
 	}
 	r := &Registry{log: log, opts: opts, users: make(map[string]*member), prompted: make(map[net.Conn]struct{}),
 		budget: cc.Limits{}.NewBudget()}
@@ -505,7 +513,7 @@ func (r *Registry) session(ctx context.Context, name string, conn net.Conn, out 
 	in := r.limits.Reader(conn, r.budget)
 	defer in.Release()
 	objects := framing.NewJSONReader(in, r.opts.MaxObject)
-	bucket := r.limits.Bucket()
+	bucket := r.limits.Bucket(*r.opts.Flow)
 	for {
 		obj, err := objects.Next()
 		switch {

@@ -22,10 +22,14 @@ import (
 	"time"
 )
 
-// Defaults. A person chatting never comes near them; a script that sends
-// flat out is held to about 128 messages of 4 KiB a second, which every
-// ChatLab client reads with room to spare, so that nobody else in its room
-// is cut off as a slow consumer.
+// Defaults, those of ChatProto's servers (v1 to v4). A person chatting
+// never comes near them; a script that sends flat out is held to about
+// 128 messages of 4 KiB a second. What a flooder sends, its room's
+// readers must read: N flooders together send each reader N times the
+// rates, and N bursts at once must fit in the reader's queue of 1 MiB
+// (outbox.DefaultMaxBytes), or it is cut off as a slow consumer. These
+// let three flooders at once through to every ChatLab client, which reads
+// far more than 1.5 MiB a second even built with -race.
 const (
 	// DefaultRate is the messages a second a connection may send
 	// (--msg-rate).
@@ -33,10 +37,16 @@ const (
 	// DefaultBurst is the messages it may send at once before DefaultRate
 	// applies (--msg-burst).
 	DefaultBurst = 400
-	// DefaultByteRate is the bytes a second (--byte-rate).
+	// DefaultByteRate is the bytes a second (--byte-rate): three flooders
+	// send a reader 1.5 MiB a second, a small part of what our clients
+	// read (docs/limits.md has the figures).
 	DefaultByteRate = 512 << 10
-	// DefaultByteBurst is the bytes at once (--byte-burst).
-	DefaultByteBurst = 1 << 20
+	// DefaultByteBurst is the bytes at once (--byte-burst): a quarter of
+	// a receiver's 1 MiB queue, so that three flooders bursting at once
+	// fit in it; four JSON lines of the 64 KiB maximum. A larger message
+	// (a binary frame of up to 1 MiB) still passes: it waits for the whole
+	// burst, and the next messages pay the rest.
+	DefaultByteBurst = 256 << 10
 )
 
 // Default is the limit of the defaults above.

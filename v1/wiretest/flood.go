@@ -5,7 +5,9 @@ import (
 	"io"
 	"net"
 	"os/exec"
+	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -30,13 +32,16 @@ type Flood struct {
 	// Codec is the stage's encoding; Dial connects the flooder (nil: TCP).
 	Codec proto.Codec
 	Dial  func(t *testing.T, addr string) net.Conn
-	// For is how long the flooder sends.
+	// For is how long the flooders send.
 	For time.Duration
+	// Flooders is how many flood at once (0: one), each on its own
+	// connection: flooder, flooder2, flooder3 ...
+	Flooders int
 }
 
 // FloodResult is what a flood did.
 type FloodResult struct {
-	Sent, Received int // messages of 4 KiB the flooder sent, the reader printed
+	Sent, Received int // messages of 4 KiB the flooders sent, the reader printed
 	// ReaderOK: the reader was still connected after the flood (it
 	// answered /users) and exited 0 at the end of its input.
 	ReaderOK bool
@@ -56,9 +61,9 @@ func (r FloodResult) SlowConsumer() bool {
 }
 
 // Run logs the reader in (the client binary, its output a pipe), then
-// has the flooder send room messages of 4096 bytes of text as fast as the
-// server takes them for f.For, and sees whether the reader is still
-// there.
+// has the flooders send room messages of 4096 bytes of text as fast as
+// the server takes them for f.For, all at once, and sees whether the
+// reader is still there.
 func (f Flood) Run(t *testing.T) FloodResult {
 	t.Helper()
 	var res FloodResult
@@ -78,7 +83,7 @@ func (f Flood) Run(t *testing.T) FloodResult {
 		sc := bufio.NewScanner(stdout)
 		sc.Buffer(make([]byte, 64<<10), 1<<20)
 		for sc.Scan() {
-			if strings.Contains(sc.Text(), "] flooder: ") {
+			if strings.Contains(sc.Text(), "] flooder") && strings.Contains(sc.Text(), ": fff") {
 				received.Add(1)
 				continue
 			}
@@ -109,33 +114,38 @@ func (f Flood) Run(t *testing.T) FloodResult {
 	}
 	require.True(t, waitLine("logged in as reader", bintest.Timeout))
 
-	var conn net.Conn
-	if f.Dial != nil {
-		conn = f.Dial(t, f.Server.Addr())
-	} else {
-		conn, err = net.DialTimeout("tcp", f.Server.Addr(), chattest.Timeout)
-		require.NoError(t, err)
+	flooders := max(f.Flooders, 1)
+	conns := make([]net.Conn, flooders)
+	for i := range conns {
+		name := "flooder"
+		if i > 0 {
+			name += strconv.Itoa(i + 1)
+		}
+		conns[i] = f.login(t, name)
+		defer conns[i].Close()
 	}
-	defer conn.Close()
-	codec := Codec(f.Codec)
-	login, err := codec.Encode(proto.Message{Kind: proto.KindLogin, Username: "flooder"})
-	require.NoError(t, err)
-	_, err = conn.Write(login)
-	require.NoError(t, err)
-	go io.Copy(io.Discard, conn) // the flooder reads what comes: only the reader may be slow
-	msg, err := codec.Encode(proto.Message{Kind: proto.KindRoomMsg, Text: strings.Repeat("f", proto.MaxTextBytes)})
+	msg, err := Codec(f.Codec).Encode(proto.Message{Kind: proto.KindRoomMsg, Text: strings.Repeat("f", proto.MaxTextBytes)})
 	require.NoError(t, err)
 	const batch = 16
 	burst := []byte(strings.Repeat(string(msg), batch))
-	conn.SetWriteDeadline(time.Now().Add(f.For))
-	for {
-		n, err := conn.Write(burst)
-		res.Sent += n / len(msg)
-		if err != nil {
-			break
-		}
+	var sent atomic.Int64
+	var wg sync.WaitGroup
+	end := time.Now().Add(f.For)
+	for _, conn := range conns {
+		wg.Go(func() {
+			conn.SetWriteDeadline(end)
+			for {
+				n, err := conn.Write(burst)
+				sent.Add(int64(n / len(msg)))
+				if err != nil {
+					break
+				}
+			}
+			conn.Close()
+		})
 	}
-	conn.Close()
+	wg.Wait()
+	res.Sent = int(sent.Load())
 
 	res.Received = int(received.Load())
 	// Still there: /users is answered after whatever is still queued.
@@ -156,7 +166,27 @@ func (f Flood) Run(t *testing.T) FloodResult {
 			break
 		}
 	}
-	t.Logf("flooder sent %d messages of 4 KiB in %s (%.0f/s); the reader printed %d of them before /users",
-		res.Sent, f.For, float64(res.Sent)/f.For.Seconds(), res.Received)
+	t.Logf("%d flooders sent %d messages of 4 KiB in %s (%.0f/s); the reader printed %d of them before /users",
+		flooders, res.Sent, f.For, float64(res.Sent)/f.For.Seconds(), res.Received)
 	return res
+}
+
+// login connects a flooder and logs it in as name; it reads what comes
+// (only the reader may be slow).
+func (f Flood) login(t *testing.T, name string) net.Conn {
+	t.Helper()
+	var conn net.Conn
+	if f.Dial != nil {
+		conn = f.Dial(t, f.Server.Addr())
+	} else {
+		var err error
+		conn, err = net.DialTimeout("tcp", f.Server.Addr(), chattest.Timeout)
+		require.NoError(t, err)
+	}
+	login, err := Codec(f.Codec).Encode(proto.Message{Kind: proto.KindLogin, Username: name})
+	require.NoError(t, err)
+	_, err = conn.Write(login)
+	require.NoError(t, err)
+	go io.Copy(io.Discard, conn)
+	return conn
 }

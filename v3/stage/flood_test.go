@@ -11,16 +11,18 @@ import (
 	"chatlab/shared/bintest"
 )
 
-// A client that floods its room with 4 KiB messages flat out slows only
-// itself: client-v3 reading in the same room keeps up and is not cut off
-// as a slow consumer.
+// Three clients that flood their room at once with 4 KiB messages flat
+// out slow only themselves: client-v3 reading in the same room keeps
+// up and is not cut off as a slow consumer (their bursts together fit in
+// its queue, and it reads three times the byte rate with room to spare).
 func TestFlooderSlowsOnlyItself(t *testing.T) {
 	b := bintest.Build(t, "../cmd/server", "../cmd/client")
 	res := wiretest.Flood{
-		Server: bintest.StartServer(t, b[0], "0"),
-		Client: b[1],
-		Codec:  binwire.Codec{},
-		For:    5 * time.Second,
+		Server:   bintest.StartServer(t, b[0], "0"),
+		Client:   b[1],
+		Codec:    binwire.Codec{},
+		For:      4 * time.Second,
+		Flooders: 3,
 	}.Run(t)
 	assert.False(t, res.SlowConsumer(), "the server cut a client off:\n%v", res.ServerLog)
 	assert.True(t, res.ReaderOK, "the reader is still connected after the flood")

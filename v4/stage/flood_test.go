@@ -17,9 +17,10 @@ import (
 	"chatlab/shared/chattest"
 )
 
-// A client that floods its room with 4 KiB messages flat out, over TLS,
-// slows only itself: client-v4 reading in the same room keeps up and is
-// not cut off as a slow consumer.
+// Three clients that flood their room at once with 4 KiB messages flat
+// out, over TLS slow only themselves: client-v4 reading in the same room keeps
+// up and is not cut off as a slow consumer (their bursts together fit in
+// its queue, and it reads three times the byte rate with room to spare).
 func TestFlooderSlowsOnlyItself(t *testing.T) {
 	b := bintest.Build(t, "../cmd/server", "../cmd/client")
 	dir := t.TempDir()
@@ -36,7 +37,8 @@ func TestFlooderSlowsOnlyItself(t *testing.T) {
 			require.NoError(t, err)
 			return conn
 		},
-		For: 5 * time.Second,
+		For:      4 * time.Second,
+		Flooders: 3,
 	}.Run(t)
 	assert.False(t, res.SlowConsumer(), "the server cut a client off:\n%v", res.ServerLog)
 	assert.True(t, res.ReaderOK, "the reader is still connected after the flood")

@@ -126,7 +126,8 @@ type Limits struct {
 	// none).
 	ReadBudget int64
 	// Flow is each connection's inbound flow control (--msg-rate,
-	// --msg-burst, --byte-rate, --byte-burst; nil: DefaultFlow).
+	// --msg-burst, --byte-rate, --byte-burst; nil: the stage's default,
+	// DefaultFlow or FileFlow).
 	Flow *flow.Limit
 }
 
@@ -138,24 +139,50 @@ const (
 	// base64) arriving at once. A connection whose read would pass it is
 	// told the server is busy, and closed.
 	DefaultReadBudget = 256 << 20
-	// DefaultByteRate is the bytes a second a connection may send once
-	// its burst is spent (--byte-rate): the server reads no faster, so
-	// TCP slows the sender down.
-	DefaultByteRate = 1 << 20
-	// DefaultByteBurst is the bytes a connection may send at once
-	// (--byte-burst): one whole file of the 10 MiB limit, in base64, with
-	// room for the messages around it. The next file waits for the bytes
-	// to come back at DefaultByteRate.
-	DefaultByteBurst = 16 << 20
+	// DefaultByteRate is the bytes a second a connection of a stage
+	// without files (task 3, task 4, bonus 1) may send once its burst is
+	// spent (--byte-rate): the server reads no faster, so TCP slows the
+	// sender down. It is four times ChatProto's, so that one client of
+	// the lab's grader sends its 16 MiB to a client that reads nothing in
+	// about 8 seconds, well within its check's time. Two flooders of
+	// 4 KiB messages send a reader 1.6 MB a second (the message rate
+	// binds first), one of 60 000-byte messages 2 MiB: our clients read
+	// that even built with -race on a busy machine (see docs/limits.md).
+	DefaultByteRate = 2 << 20
+	// DefaultByteBurst is the bytes a connection of a stage without files
+	// (task 3, task 4, bonus 1) may send at once (--byte-burst): four
+	// objects of 64 KiB, a quarter of the 1 MiB a receiver's queue holds
+	// (outbox.DefaultMaxBytes), so that three flooders bursting to one
+	// reader at once still fit in its queue, and it is not cut off as a
+	// slow consumer. A larger object still passes: it waits for the whole
+	// burst, and the next ones pay its debt.
+	DefaultByteBurst = 256 << 10
+	// FileByteBurst is the bytes a connection of a stage with files
+	// (bonus 2, bonus 3) may send at once (--byte-burst): one whole file
+	// of the 10 MiB limit, in base64, with room for the messages around
+	// it. Its receivers' queues hold two such files; the next file waits
+	// for the bytes to come back at FileByteRate.
+	FileByteBurst = 16 << 20
+	// FileByteRate is DefaultByteRate for the stages with files, whose
+	// bursts are large: the 14 MiB of a file of the 10 MiB limit, in
+	// base64, come back in 14 seconds.
+	FileByteRate = 1 << 20
 )
 
-// DefaultFlow is each connection's inbound flow control: ChatLab's
-// messages a second (flow.DefaultRate, flow.DefaultBurst at once), and
-// the bytes of DefaultByteRate and DefaultByteBurst. A person typing
-// never comes near it; a script sending flat out is slowed to it, so that
-// the clients it sends to keep up and are not cut off as slow consumers.
+// DefaultFlow is each connection's inbound flow control in the stages
+// without files (task 3, task 4, bonus 1): ChatLab's messages a second
+// (flow.DefaultRate, flow.DefaultBurst at once), and the bytes of
+// DefaultByteRate and DefaultByteBurst. A person typing never comes near
+// it; a script sending flat out is slowed to it, so that the clients it
+// sends to keep up and are not cut off as slow consumers.
 var DefaultFlow = flow.Limit{Rate: flow.DefaultRate, Burst: flow.DefaultBurst,
 	ByteRate: DefaultByteRate, ByteBurst: DefaultByteBurst}
+
+// FileFlow is DefaultFlow for the stages with files (bonus 2, bonus 3):
+// FileByteRate, and a burst of FileByteBurst, so that one file goes
+// through at once.
+var FileFlow = flow.Limit{Rate: flow.DefaultRate, Burst: flow.DefaultBurst,
+	ByteRate: FileByteRate, ByteBurst: FileByteBurst}
 
 // NewBudget returns the server-wide read budget the limits give (nil:
 // none).
@@ -177,10 +204,11 @@ func (l Limits) Reader(conn io.Reader, budget *framing.Budget) *framing.Reader {
 	return in
 }
 
-// Bucket returns a connection's flow control bucket (nil: none).
-func (l Limits) Bucket() *flow.Bucket {
+// Bucket returns a connection's flow control bucket (nil: none): Flow's,
+// or def's if the limits have none.
+func (l Limits) Bucket(def flow.Limit) *flow.Bucket {
 	if l.Flow == nil {
-		return flow.New(DefaultFlow)
+		return flow.New(def)
 	}
 	return flow.New(*l.Flow)
 }

@@ -26,27 +26,31 @@ import (
 // message if the address is taken. It adds no limit flags: task 1's
 // server, which serves one client, uses it.
 func ServerCommand(name, summary string, details ...string) (net.Listener, *cli.Command) {
-	return serverCommand(name, summary, nil, false, false, details...)
+	return serverCommand(name, summary, nil, nil, false, details...)
 }
 
 // ServerCommandWith is the command of a server of task 4 on, which Serve
 // runs: ServerCommand, with the limit flags (--login-timeout and the
-// others, see Limits) and the flags of its own that register adds.
-func ServerCommandWith(name, summary string, register func(*cli.Command), details ...string) (net.Listener, *cli.Command) {
-	return serverCommand(name, summary, register, true, true, details...)
+// others, see Limits; the flow control flags default to def: DefaultFlow,
+// or FileFlow in a stage with files) and the flags of its own that
+// register adds.
+func ServerCommandWith(name, summary string, def flow.Limit, register func(*cli.Command), details ...string) (net.Listener, *cli.Command) {
+	return serverCommand(name, summary, register, &def, true, details...)
 }
 
 // flagLimits returns the limits the command line gave, once it is parsed
 // (nil: the command has no limit flags). A binary runs one server.
 var flagLimits func() Limits
 
-func serverCommand(name, summary string, register func(*cli.Command), limits, login bool, details ...string) (net.Listener, *cli.Command) {
+// serverCommand adds the limit flags if def, their flow control
+// defaults, is not nil.
+func serverCommand(name, summary string, register func(*cli.Command), def *flow.Limit, login bool, details ...string) (net.Listener, *cli.Command) {
 	cmd := cli.NewCommand(name, "[port]", summary, 0, 1)
 	if register != nil {
 		register(cmd)
 	}
-	if limits {
-		flagLimits = addLimitFlags(cmd, login)
+	if def != nil {
+		flagLimits = addLimitFlags(cmd, login, *def)
 	}
 	host := cmd.FlagSet.String("host", DefaultHost, "address to listen on")
 	cmd.Details = append([]string{fmt.Sprintf("The port defaults to %d.", DefaultPort)}, details...)
@@ -77,8 +81,9 @@ func serverCommand(name, summary string, register func(*cli.Command), limits, lo
 
 // addLimitFlags adds the flags of Limits (--login-timeout and
 // --read-budget only with login: a server of JSON objects with a log-in,
-// task 4 on) and returns what they say once parsed.
-func addLimitFlags(cmd *cli.Command, login bool) func() Limits {
+// task 4 on), the flow control flags defaulting to def, and returns what
+// they say once parsed.
+func addLimitFlags(cmd *cli.Command, login bool, def flow.Limit) func() Limits {
 	fs := cmd.FlagSet
 	var loginTimeout *time.Duration
 	if login {
@@ -92,7 +97,7 @@ func addLimitFlags(cmd *cli.Command, login bool) func() Limits {
 	if login { // task 3's lines fit in what a reader holds anyway
 		budget = fs.Int64("read-budget", DefaultReadBudget, "bytes held at most in messages partly read, all clients together (0: no limit)")
 	}
-	flowLimit := flow.AddFlags(fs, DefaultFlow)
+	flowLimit := flow.AddFlags(fs, def)
 	return func() Limits {
 		l := Limits{FrameTimeout: *frameTimeout}
 		if l.FrameTimeout == 0 {
@@ -181,16 +186,19 @@ func SignalContext() (context.Context, context.CancelFunc) {
 
 // RunServer is a ClassChat JSON server's main (task 4 on): it listens
 // (ServerCommandWith), logs "ClassChat <label> server started on <addr>",
-// and serves what build makes until SIGINT or SIGTERM.
-func RunServer(name, label, summary string, build func(*slog.Logger) *server.Server, details ...string) {
-	l, cmd := ServerCommandWith(name, summary, nil, details...)
+// and serves what build makes until SIGINT or SIGTERM. def is the stage's
+// flow control (DefaultFlow, or FileFlow in a stage with files).
+func RunServer(name, label, summary string, def flow.Limit, build func(*slog.Logger) *server.Server, details ...string) {
+	l, cmd := ServerCommandWith(name, summary, def, nil, details...)
 	Serve(l, cmd, label, build)
 }
 
 // RunLineServer is RunServer for a server of plain lines with no log-in
-// (task 3): it has no --login-timeout.
+// (task 3): it has no --login-timeout, and its flow control is
+// DefaultFlow.
 func RunLineServer(name, label, summary string, build func(*slog.Logger) *server.Server, details ...string) {
-	l, cmd := serverCommand(name, summary, nil, true, false, details...)
+	def := DefaultFlow
+	l, cmd := serverCommand(name, summary, nil, &def, false, details...)
 	Serve(l, cmd, label, build)
 }
 

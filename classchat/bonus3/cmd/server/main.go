@@ -21,6 +21,7 @@ func main() {
 	var groups bonus1.Limits
 	l, cmd := cc.ServerCommandWith("server-bonus3",
 		"ClassChat bonus 3 server: direct messages, groups, files, and offline messages that survive a restart.",
+		cc.FileFlow,
 		func(c *cli.Command) {
 			fs := c.FlagSet
 			db = fs.String("db", "", "the SQLite database of the offline queue and the groups (default classchat-offline-PORT.db\n"+

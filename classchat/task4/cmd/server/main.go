@@ -10,6 +10,7 @@ import (
 func main() {
 	cc.RunServer("server-task4", "task 4",
 		"ClassChat task 4 server: users log in with a name and send each other direct messages (JSON).",
+		cc.DefaultFlow,
 		task4.New,
 		"The original Python task 4 client works with it unchanged. Stop it with Ctrl-C.")
 }
