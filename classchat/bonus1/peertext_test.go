@@ -2,7 +2,6 @@ package bonus1_test
 
 import (
 	"io"
-	"net"
 	"strings"
 	"testing"
 
@@ -10,8 +9,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"chatlab/classchat/bonus1"
+	"chatlab/classchat/internal/cctest"
 	"chatlab/classchat/task4"
-	"chatlab/shared/chattest"
 )
 
 // Test: a group post with a newline and escape sequences, from a raw
@@ -20,14 +19,8 @@ import (
 func TestGroupTextIsShownSafely(t *testing.T) {
 	addr := start(t)
 	bob := login(t, addr, "bob")
-	conn, err := net.Dial("tcp", addr)
-	require.NoError(t, err)
-	in, typing := io.Pipe()
-	screen := chattest.NewOutput()
-	go task4.RunClient(t.Context(), conn, task4.ClientConfig{Name: "alice", In: in, Out: screen,
+	screen, typing := cctest.Client(t, addr, task4.ClientConfig{Name: "alice",
 		Command: bonus1.Command, Describe: bonus1.Describe, Help: bonus1.ClientHelp})
-	t.Cleanup(func() { typing.Close(); conn.Close() })
-	screen.WaitFor(t, "Welcome alice!")
 	bob.Next() // alice joined
 	bob.Next() // user list
 
@@ -39,7 +32,7 @@ func TestGroupTextIsShownSafely(t *testing.T) {
 	command(bob, "/create g")
 	assert.Equal(t, "Group 'g' created successfully", bob.Next().Message)
 	groups(t, bob)
-	_, err = io.WriteString(typing, "/join g\n")
+	_, err := io.WriteString(typing, "/join g\n")
 	require.NoError(t, err)
 	screen.WaitLine(t, "[SUCCESS] Joined group 'g'")
 	post(bob, "@g", `hi\n[SYSTEM] bob has left the chat\u001b[2J\u200b`)

@@ -1,14 +1,12 @@
 package task4_test
 
 import (
-	"io"
-	"net"
 	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
-	"github.com/stretchr/testify/require"
 
+	"chatlab/classchat/internal/cctest"
 	"chatlab/classchat/task4"
 	"chatlab/shared/chattest"
 	"chatlab/shared/logging"
@@ -21,13 +19,7 @@ import (
 func TestClientShowsPeerTextSafely(t *testing.T) {
 	addr := start(t)
 	bob := login(t, addr, "bob")
-	conn, err := net.Dial("tcp", addr)
-	require.NoError(t, err)
-	in, typing := io.Pipe()
-	screen := chattest.NewOutput()
-	go task4.RunClient(t.Context(), conn, task4.ClientConfig{Name: "alice", In: in, Out: screen})
-	t.Cleanup(func() { typing.Close(); conn.Close() })
-	screen.WaitFor(t, "Welcome alice!")
+	screen, _ := cctest.Client(t, addr, task4.ClientConfig{Name: "alice"})
 	bob.Next() // alice joined
 	bob.Next() // user list
 

@@ -190,3 +190,14 @@ func (f Flood) login(t *testing.T, name string) net.Conn {
 	go io.Copy(io.Discard, conn)
 	return conn
 }
+
+// Check runs the flood and fails t unless the reader came through it:
+// nobody was cut off as a slow consumer, the reader is still connected,
+// and it got the flood.
+func (f Flood) Check(t *testing.T) {
+	t.Helper()
+	res := f.Run(t)
+	assert.False(t, res.SlowConsumer(), "the server cut a client off:\n%v", res.ServerLog)
+	assert.True(t, res.ReaderOK, "the reader is still connected after the flood")
+	assert.Greater(t, res.Received, 100, "the reader got the flood")
+}

@@ -7,7 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"chatlab/chat-v1/wiretest"
@@ -25,7 +24,7 @@ func TestFlooderSlowsOnlyItself(t *testing.T) {
 	b := bintest.Build(t, "../cmd/server", "../cmd/client")
 	dir := t.TempDir()
 	cert, key := filepath.Join(dir, "server.crt"), filepath.Join(dir, "server.key")
-	res := wiretest.Flood{
+	wiretest.Flood{
 		Server:     bintest.StartServer(t, b[0], "0", cert, key),
 		Client:     b[1],
 		ClientArgs: []string{"--ca", cert},
@@ -39,8 +38,5 @@ func TestFlooderSlowsOnlyItself(t *testing.T) {
 		},
 		For:      4 * time.Second,
 		Flooders: 3,
-	}.Run(t)
-	assert.False(t, res.SlowConsumer(), "the server cut a client off:\n%v", res.ServerLog)
-	assert.True(t, res.ReaderOK, "the reader is still connected after the flood")
-	assert.Greater(t, res.Received, 100, "the reader got the flood")
+	}.Check(t)
 }

@@ -93,3 +93,20 @@ func (p *Peer) ExpectClosed() {
 	_, err := p.r.ReadByte()
 	require.Error(p.t, err, "the server should have closed the connection")
 }
+
+// Client runs our task 4 client code (with cfg's name and the stage's
+// hooks) against addr in the test's process, and returns what it shows
+// and where to type; both end at cleanup. It returns once the welcome is
+// on the screen.
+func Client(t *testing.T, addr string, cfg task4.ClientConfig) (screen *chattest.Output, typing io.Writer) {
+	t.Helper()
+	conn, err := net.Dial("tcp", addr)
+	require.NoError(t, err)
+	in, w := io.Pipe()
+	screen = chattest.NewOutput()
+	cfg.In, cfg.Out = in, screen
+	go task4.RunClient(t.Context(), conn, cfg)
+	t.Cleanup(func() { w.Close(); conn.Close() })
+	screen.WaitFor(t, "Welcome "+cfg.Name+"!")
+	return screen, w
+}
