@@ -20,8 +20,13 @@ import (
 // checks with thirty reasons that all mean the same.
 
 // probeWait bounds each wait of the probe: a server of the rubric's own
-// protocol answers a LOGIN in milliseconds.
-const probeWait = 2 * time.Second
+// protocol answers a LOGIN in milliseconds, but a busy machine may make
+// that seconds, and a wait runs out only for a server of another protocol.
+const probeWait = 5 * time.Second
+
+// handshakeWait bounds the probe's TLS handshake: a handshake not done in
+// time is not yet a server that does not speak TLS.
+const handshakeWait = 10 * time.Second
 
 // greetWait is how long the probe listens for a server that speaks
 // first, before it says anything itself.
@@ -173,7 +178,7 @@ func (w *wire) handshake() (net.Conn, error) {
 		return nil, err
 	}
 	conn := tls.Client(raw, &tls.Config{InsecureSkipVerify: true, ServerName: "localhost"})
-	conn.SetDeadline(time.Now().Add(probeWait))
+	conn.SetDeadline(time.Now().Add(handshakeWait))
 	if err := conn.Handshake(); err != nil {
 		raw.Close()
 		return nil, err
