@@ -89,9 +89,12 @@ help: ## list the targets
 	@echo "                                             on the wire beside the course's table (docs/bandwidth.md)"
 	@echo "  make pcaps                                 the same session as captures for Wireshark, TLS keys beside"
 	@echo "                                             them ($(LAB)/pcaps/; dissector: scripts/lab/wireshark/chatproto.lua)"
-	@echo "  make bench [STAGES='v1 v3 v4'] [N=100] [P=4] [DURATION=3s] [C=10000]"
-	@echo "                                             the load generator: fan-out, latency against load, idle"
-	@echo "                                             clients, a slow consumer, stages side by side (docs/performance.md)"
+	@echo "  make bench [STAGES='v1 v3 v4'] [REPS=3] [SWEEP='32/64 128/256'] [SCENARIOS='fanout latency']"
+	@echo "             [N=100] [P=4] [DURATION=3s] [C=10000]"
+	@echo "                                             the load generator: fan-out at each text/window of the sweep,"
+	@echo "                                             latency against load, idle clients, a slow consumer, stages"
+	@echo "                                             side by side, each figure also a ratio to the lean server"
+	@echo "                                             measured in the same run; the targets at the end (docs/performance.md)"
 	@echo
 	@echo "Build and check:"
 	@echo "  make build                                 build every stage's binaries into $(BIN)/"
@@ -186,13 +189,17 @@ pcaps:
 # make bench runs the load generator (scripts/bench) against the stages'
 # server binaries, each in a process of its own, on 127.0.0.1, and writes
 # $(LAB)/bench/bench.json and latency.svg. STAGES= the stages (default
-# v1 v3 v4; "lean" is the generator's own fan-out loop with no chat
-# logic, the floor to compare with), N= the room's members, P= its publishers, DURATION= each
-# measured run, C= the idle clients of the scale scenario; BENCH_FLAGS=
-# anything else ($(BIN)/bench -help).
+# v1 v3 v4; "lean", the generator's own fan-out loop with no chat logic,
+# the reference every ratio is taken to, is added when missing),
+# REPS= the repetitions (stage order rotated in each), SWEEP= the
+# fan-out's text/window workloads, SCENARIOS= the scenarios, N= the
+# room's members, P= its publishers, DURATION= each measured run, C= the
+# idle clients of the scale scenario; BENCH_FLAGS= anything else
+# ($(BIN)/bench -help).
 BENCH_STAGES = $(if $(filter command line,$(origin STAGES)),$(STAGES),v1 v3 v4)
 bench-flags  = $(if $(N),-n $(N)) $(if $(P),-p $(P)) $(if $(DURATION),-duration $(DURATION)) \
-	$(if $(C),-clients $(C)) $(BENCH_FLAGS)
+	$(if $(C),-clients $(C)) $(if $(REPS),-reps $(REPS)) $(if $(SWEEP),-sweep '$(SWEEP)') \
+	$(if $(SCENARIOS),-scenarios '$(SCENARIOS)') $(BENCH_FLAGS)
 
 .PHONY: bench
 $(BIN)/bench: FORCE

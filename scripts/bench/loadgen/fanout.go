@@ -103,6 +103,9 @@ func summarise(h *hdrhistogram.Histogram) Latency {
 
 // FanOutResult is what a fan-out run measured.
 type FanOutResult struct {
+	// Rep is the repetition the run belongs to, from 1 (0 when the run is
+	// part of another scenario).
+	Rep        int     `json:"rep,omitempty"`
 	Members    int     `json:"members"`
 	Publishers int     `json:"publishers"`
 	Window     int     `json:"window"`

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -171,35 +172,60 @@ func TestScale(t *testing.T) {
 	assert.Zero(t, res.FanOut.Lost)
 }
 
-// Test: an invocation, as make bench runs it, flat out and paced: nothing
-// is lost, every stage gets its row, the JSON reads back, the plot is
-// drawn.
+// Test: an invocation, as make bench runs it, flat out at two workloads
+// and paced, twice: lean is added, nothing is lost, every stage gets its
+// rows with a ratio to lean, the paced load of RepLoads alone is
+// repeated, every run's background load is recorded, the targets close
+// the table, the JSON reads back, the plot is drawn.
 func TestRunReport(t *testing.T) {
 	dir := binDir(t, "v1", "v3")
 	stages, err := LookupStages("v1,v3")
 	require.NoError(t, err)
-	cfg := Config{BinDir: dir, Stages: stages, Scenarios: []string{ScenarioFanOut, ScenarioLatency},
-		Room: smallRoom(), Loads: []float64{5000}}
+	cfg := Config{BinDir: dir, Stages: stages, Scenarios: []string{ScenarioFanOut, ScenarioLatency}, Reps: 2,
+		Room: smallRoom(), Sweep: []Workload{{40, 8}, {128, 16}}, Loads: []float64{2000, 5000}, RepLoads: []float64{5000}}
+	var progress strings.Builder
+	cfg.Progress = &progress
 	rep, err := Run(testContext(t), cfg)
 	require.NoError(t, err)
 	require.Zero(t, rep.Failures, "%+v", rep.Stages)
+	assert.True(t, rep.LeanAdded)
+	assert.Contains(t, progress.String(), "stage lean added")
+	require.Equal(t, []string{"lean", "v1", "v3"}, []string{rep.Stages[0].Stage, rep.Stages[1].Stage, rep.Stages[2].Stage})
 	for _, s := range rep.Stages {
-		require.NotNil(t, s.FanOut)
-		require.Len(t, s.Latency, 1)
-		for _, f := range []*FanOutResult{s.FanOut, s.Latency[0]} {
+		require.Len(t, s.FanOut, 4, s.Stage) // 2 workloads × 2 reps
+		require.Len(t, s.Latency, 3, s.Stage) // 2 loads, then 5000 again
+		for _, f := range append(slices.Clone(s.FanOut), s.Latency...) {
 			assert.Positive(t, f.Delivered, s.Stage)
 			assert.Zero(t, f.Lost, s.Stage)
+			assert.Contains(t, []int{1, 2}, f.Rep)
 		}
+		assert.Equal(t, 5000.0, s.Latency[2].Offered)
+		assert.Equal(t, 2, s.Latency[2].Rep)
 	}
+	require.Len(t, rep.Runs, 3*(4+3))
+	for _, r := range rep.Runs {
+		assert.Positive(t, r.Seconds, "%+v", r)
+		assert.Positive(t, r.CPU.Server+r.CPU.Generator, "%+v", r)
+	}
+	// Rotated: the second repetition starts with the second stage.
+	assert.Equal(t, "lean", rep.Runs[0].Stage)
+	assert.Equal(t, "v1", rep.Runs[12].Stage, "%+v", rep.Runs[12])
+	v3 := findSummary(rep, "v3", ScenarioFanOut, func(s Summary) bool { return s.TextBytes == 128 })
+	require.NotNil(t, v3)
+	assert.Equal(t, 2, v3.RateRatio.N)
+	assert.Positive(t, v3.RateRatio.Median)
+	require.NotEmpty(t, rep.Targets)
 
 	var table bytes.Buffer
 	WriteTable(&table, rep)
 	for _, heading := range []string{"Fan-out, flat out", "Latency against load"} {
 		section := sectionOf(t, table.String(), heading)
+		assert.Contains(t, section, "| lean ", heading)
 		assert.Contains(t, section, "| v1 ", heading)
 		assert.Contains(t, section, "| v3 ", heading)
+		assert.Contains(t, section, "×lean", heading)
 	}
-	assert.Contains(t, table.String(), "v1 (json) delivers")
+	assert.Contains(t, sectionOf(t, table.String(), "Targets"), "v3 fan-out, 128-byte texts, window 256")
 
 	path := filepath.Join(t.TempDir(), "bench.json")
 	require.NoError(t, WriteJSON(path, rep))
@@ -208,8 +234,10 @@ func TestRunReport(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, json.Unmarshal(b, &back))
 	require.Len(t, back.Stages, 2)
-	assert.Len(t, back.Stages[1].Latency, 1)
-	assert.Equal(t, rep.Stages[1].FanOut.Delivered, back.Stages[1].FanOut.Delivered)
+	assert.Len(t, back.Stages[1].Latency, 3)
+	assert.Equal(t, rep.Stages[1].FanOut[3].Delivered, back.Stages[1].FanOut[3].Delivered)
+	assert.Equal(t, rep.Targets, back.Targets)
+	assert.Len(t, back.Runs, len(rep.Runs))
 
 	svg := filepath.Join(t.TempDir(), "latency.svg")
 	require.NoError(t, WritePlot(svg, rep))
@@ -229,7 +257,7 @@ func TestWriteTable(t *testing.T) {
 	for _, name := range []string{"v1", "v3", "v4"} {
 		lat := *run
 		lat.Offered = 200e3
-		rep.Stages = append(rep.Stages, StageReport{Stage: name, Encoding: "binary", FanOut: run,
+		rep.Stages = append(rep.Stages, StageReport{Stage: name, Encoding: "binary", FanOut: []*FanOutResult{run},
 			Latency: []*FanOutResult{&lat}, Slow: &slow,
 			Scale: &ScaleResult{Clients: 10000, RSSBefore: 7 << 20, RSSAfter: 80 << 20, PerConn: 7800, FanOut: run}})
 	}

@@ -20,7 +20,7 @@ const (
 var plotColours = []string{"#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf", "#7f7f7f"}
 
 // WritePlot draws the latency scenario, and the flat-out point of the
-// fan-out scenario, as latency (p50 dashed, p99 solid) against the
+// fan-out scenario (medians of the repetitions), as latency (p50 dashed, p99 solid) against the
 // delivered rate, both on log scales, one colour per stage, as an SVG
 // file.
 func WritePlot(path string, rep *Report) error {
@@ -36,17 +36,36 @@ func WritePlot(path string, rep *Report) error {
 		xmin, xmax = min(xmin, p.x), max(xmax, p.x)
 		ymin, ymax = min(ymin, p.p50, p.p99), max(ymax, p.p50, p.p99)
 	}
+	summary := rep.Summary
+	if summary == nil {
+		summary = Summarise(rep)
+	}
 	for _, s := range rep.Stages {
 		se := series{name: s.Stage + " (" + encoding(s) + ")"}
-		for _, f := range s.Latency {
-			if f.PerSecond > 0 && f.Latency.P99 > 0 {
-				p := point{f.PerSecond, f.Latency.P50, f.Latency.P99}
+		var flat []Summary
+		for _, m := range summary {
+			if m.Stage != s.Stage || m.PerSecond.Median <= 0 || m.P99.Median <= 0 {
+				continue
+			}
+			switch m.Scenario {
+			case ScenarioLatency:
+				p := point{m.PerSecond.Median, m.P50.Median, m.P99.Median}
 				se.points = append(se.points, p)
 				add(p)
+			case ScenarioFanOut:
+				flat = append(flat, m)
 			}
 		}
-		if f := s.FanOut; f != nil && f.PerSecond > 0 && f.Latency.P99 > 0 {
-			se.flatOut = &point{f.PerSecond, f.Latency.P50, f.Latency.P99}
+		// The flat-out point of the room's own workload, else the
+		// sweep's first.
+		if len(flat) > 0 {
+			m := flat[0]
+			for _, f := range flat {
+				if f.TextBytes == rep.Room.TextBytes && f.Window == rep.Room.Window {
+					m = f
+				}
+			}
+			se.flatOut = &point{m.PerSecond.Median, m.P50.Median, m.P99.Median}
 			add(*se.flatOut)
 		}
 		if len(se.points) > 0 || se.flatOut != nil {

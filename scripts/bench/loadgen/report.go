@@ -11,7 +11,11 @@ import (
 )
 
 // WriteTable writes the report as tables, one per scenario, the stages
-// side by side in rows. The tables are Markdown, readable as they are.
+// side by side in rows, then the targets. The tables are Markdown,
+// readable as they are. A figure measured in several repetitions is
+// written as its median with the least and greatest in brackets; "×lean"
+// is the ratio to the lean server's run of the same repetition and
+// setting, taken rep by rep, then summarised the same way.
 func WriteTable(w io.Writer, rep *Report) {
 	m := rep.Machine
 	fmt.Fprintf(w, "ChatLab load generator: %d CPUs (%s), %s, Linux %s.\n", m.CPUs, m.CPUModel, m.GoVersion, m.Kernel)
@@ -20,53 +24,59 @@ func WriteTable(w io.Writer, rep *Report) {
 		fmt.Fprintf(w, "A 64-byte loopback write cost %.1f µs before the runs and %.1f µs after (the machine's speed at the time).\n",
 			float64(m.WriteBefore)/1e3, float64(m.WriteAfter)/1e3)
 	}
+	names := make([]string, len(rep.Stages))
+	for i, s := range rep.Stages {
+		names[i] = s.Stage
+	}
+	fmt.Fprintf(w, "Stages: %s", strings.Join(names, " "))
+	if rep.LeanAdded {
+		fmt.Fprintf(w, " (lean added: the reference every ratio is taken to)")
+	}
+	fmt.Fprintf(w, "; %d repetition%s, the stages' order rotated in each.\n", max(1, rep.Reps), plural(max(1, rep.Reps)))
 	r := rep.Room
-	fmt.Fprintf(w, "Room: %d members, %d publishers, window %d, text %d bytes; %s measured after %s of warm-up.\n",
+	fmt.Fprintf(w, "Room: %d members, %d publishers, window %d, text %d bytes (fan-out: the sweep's); %s measured after %s of warm-up.\n",
 		r.Members, r.Publishers, r.Window, r.TextBytes, r.Duration, r.Warmup)
-
-	if rows := stagesWith(rep, func(s StageReport) bool { return s.FanOut != nil }); len(rows) > 0 {
-		fmt.Fprintf(w, "\nFan-out, flat out (publishers limited only by their window of unacknowledged messages)\n\n")
-		t := newTable("stage", "encoding", "delivered/s", "messages/s", "p50", "p99", "p99.9", "lost", "cut off", "server CPU", "generator CPU", "machine busy", "others")
-		for _, s := range rows {
-			f := s.FanOut
-			t.row(s.Stage, encoding(s), SI(f.PerSecond), SI(f.MessagesPer), us(f.Latency.P50), us(f.Latency.P99), us(f.Latency.P999),
-				strconv.FormatUint(f.Lost, 10), strconv.Itoa(f.CutOff), cores(f.ServerCPU), cores(f.GenCPU), cores(f.MachineCPU), cores(f.OtherCPU))
-		}
-		t.write(w)
-		if v3 := find(rep, "v3"); v3 != nil && v3.FanOut != nil && v3.FanOut.PerSecond > 0 {
-			for _, s := range rows {
-				if s.Stage != "v3" {
-					fmt.Fprintf(w, "%s (%s) delivers %.0f%% of v3's rate.\n", s.Stage, encoding(s), 100*s.FanOut.PerSecond/v3.FanOut.PerSecond)
-				}
+	summary := rep.Summary
+	if summary == nil {
+		summary = Summarise(rep)
+	}
+	of := func(scenario string) []Summary {
+		var out []Summary
+		for _, s := range summary {
+			if s.Scenario == scenario {
+				out = append(out, s)
 			}
 		}
+		return out
 	}
 
-	if rows := stagesWith(rep, func(s StageReport) bool { return len(s.Latency) > 0 }); len(rows) > 0 {
-		fmt.Fprintf(w, "\nLatency against load: p50 / p99 / p99.9 at each offered load (deliveries/s); the rate reached in brackets when short of it\n\n")
-		head := []string{"stage"}
-		for _, l := range rep.Loads {
-			head = append(head, SI(l)+"/s")
-		}
-		t := newTable(head...)
-		for _, s := range rows {
-			cells := []string{s.Stage}
-			for _, l := range rep.Loads {
-				cell := "-"
-				for _, f := range s.Latency {
-					if f.Offered == l {
-						cell = fmt.Sprintf("%s / %s / %s", us(f.Latency.P50), us(f.Latency.P99), us(f.Latency.P999))
-						if f.PerSecond < 0.95*l {
-							cell += " (" + SI(f.PerSecond) + ")"
-						}
-						if f.Lost > 0 {
-							cell += fmt.Sprintf(", %d lost", f.Lost)
-						}
-					}
-				}
-				cells = append(cells, cell)
+	if rows := of(ScenarioFanOut); len(rows) > 0 {
+		fmt.Fprintf(w, "\nFan-out, flat out (publishers limited only by their window of unacknowledged messages): median (min–max) of the repetitions\n\n")
+		t := newTable("text/window", "stage", "encoding", "delivered/s", "×lean", "p99", "p99 ×lean", "lost", "cut off", "server CPU", "runs", "disturbed")
+		for i, s := range rows {
+			if i > 0 && rows[i-1].Setting != s.Setting {
+				t.gap()
 			}
-			t.row(cells...)
+			t.row(Workload{s.TextBytes, s.Window}.String(), s.Stage, encodingOf(rep, s.Stage), s.PerSecond.with(SI), ratioCell(s, s.RateRatio),
+				s.P99.with(us), ratioCell(s, s.P99Ratio), strconv.FormatUint(s.Lost, 10), strconv.Itoa(s.CutOff),
+				s.ServerCPU.with(cores), strconv.Itoa(s.Runs), strconv.Itoa(s.Disturbed))
+		}
+		t.write(w)
+	}
+
+	if rows := of(ScenarioLatency); len(rows) > 0 {
+		fmt.Fprintf(w, "\nLatency against load, paced (offered deliveries/s): median (min–max) of the repetitions\n\n")
+		t := newTable("load", "stage", "delivered/s", "p50", "p99", "p99 ×lean", "lost", "runs", "disturbed")
+		for i, s := range rows {
+			if i > 0 && rows[i-1].Setting != s.Setting {
+				t.gap()
+			}
+			rate := s.PerSecond.with(SI)
+			if s.PerSecond.Median < 0.95*s.Offered {
+				rate += " short"
+			}
+			t.row(SI(s.Offered)+"/s", s.Stage, rate, s.P50.with(us), s.P99.with(us), ratioCell(s, s.P99Ratio),
+				strconv.FormatUint(s.Lost, 10), strconv.Itoa(s.Runs), strconv.Itoa(s.Disturbed))
 		}
 		t.write(w)
 	}
@@ -112,9 +122,7 @@ func WriteTable(w io.Writer, rep *Report) {
 		t.write(w)
 	}
 
-	if worst := otherLoad(rep); worst > 0.1 {
-		fmt.Fprintf(w, "\nNote: other processes used up to %.2f CPUs during a measured run: those figures are disturbed.\n", worst)
-	}
+	writeBackground(w, rep)
 	for _, s := range rep.Stages {
 		for _, e := range s.Errors {
 			fmt.Fprintf(w, "\n%s FAILED: %s", s.Stage, e)
@@ -123,11 +131,89 @@ func WriteTable(w io.Writer, rep *Report) {
 	if rep.Failures > 0 {
 		fmt.Fprintln(w)
 	}
-	stages := "stages"
-	if len(rep.Stages) == 1 {
-		stages = "stage"
+
+	targets := rep.Targets
+	if targets == nil {
+		targets = Targets(rep)
 	}
-	fmt.Fprintf(w, "\n%d %s measured in %.0f s.\n", len(rep.Stages), stages, rep.Seconds)
+	if len(targets) > 0 {
+		fmt.Fprintf(w, "\nTargets (ratios are medians over the repetitions, each taken to lean's run of the same repetition)\n\n")
+		t := newTable("target", "measured", "state", "note")
+		for _, tg := range targets {
+			measured := tg.Measured
+			if measured == "" {
+				measured = "-"
+			}
+			t.row(tg.Name, measured, string(tg.State), tg.Why)
+		}
+		t.write(w)
+		met := 0
+		for _, tg := range targets {
+			if tg.State == TargetMet {
+				met++
+			}
+		}
+		fmt.Fprintf(w, "%d of %d targets met.\n", met, len(targets))
+	}
+	fmt.Fprintf(w, "\n%d stage%s, %d runs, measured in %.0f s.\n", len(rep.Stages), plural(len(rep.Stages)), len(rep.Runs), rep.Seconds)
+}
+
+// maxDisturbedListed bounds the disturbed runs named in the table's note.
+const maxDisturbedListed = 8
+
+// writeBackground notes the runs other processes disturbed.
+func writeBackground(w io.Writer, rep *Report) {
+	var bad []RunInfo
+	var worst float64
+	for _, r := range rep.Runs {
+		if r.Disturbed {
+			bad = append(bad, r)
+			worst = max(worst, r.CPU.Others)
+		}
+	}
+	if len(bad) == 0 {
+		if len(rep.Runs) > 0 {
+			fmt.Fprintf(w, "\nBackground: no run was disturbed (other processes used at most %.2f CPUs).\n", rep.Disturbed)
+		}
+		return
+	}
+	fmt.Fprintf(w, "\nNote: other processes used more than %.2f CPUs during %d of %d runs (up to %.2f): those figures are disturbed",
+		rep.Disturbed, len(bad), len(rep.Runs), worst)
+	var list []string
+	for i, r := range bad {
+		if i == maxDisturbedListed {
+			list = append(list, fmt.Sprintf("and %d more", len(bad)-i))
+			break
+		}
+		what := r.Stage + " " + r.Scenario
+		if r.Setting != "" {
+			what += " " + r.Setting
+		}
+		list = append(list, fmt.Sprintf("%s rep %d (%.2f)", what, r.Rep, r.CPU.Others))
+	}
+	fmt.Fprintf(w, ": %s.\n", strings.Join(list, "; "))
+}
+
+// ratioCell writes a ratio to lean; lean's own row is the reference.
+func ratioCell(s Summary, r Spread) string {
+	if s.Stage == LeanStage {
+		return "ref"
+	}
+	return r.ratio()
+}
+
+func plural(n int) string {
+	if n == 1 {
+		return ""
+	}
+	return "s"
+}
+
+func encodingOf(rep *Report, stage string) string {
+	if s := find(rep, stage); s != nil {
+		return encoding(*s)
+	}
+	return ""
 }
 
 // WriteJSON writes the report to path, making its folder.
@@ -174,6 +260,9 @@ type table struct{ rows [][]string }
 func newTable(head ...string) *table { return &table{rows: [][]string{head}} }
 
 func (t *table) row(cells ...string) { t.rows = append(t.rows, cells) }
+
+// gap separates groups of rows with an empty one.
+func (t *table) gap() { t.rows = append(t.rows, make([]string, len(t.rows[0]))) }
 
 func (t *table) write(w io.Writer) {
 	width := make([]int, len(t.rows[0]))
@@ -244,26 +333,4 @@ func bytesIEC(v float64) string {
 		return fmt.Sprintf("%.1f KiB", v/(1<<10))
 	}
 	return fmt.Sprintf("%.0f B", v)
-}
-
-// otherLoad is the most CPU the rest of the machine used during any
-// measured run.
-func otherLoad(rep *Report) float64 {
-	var worst float64
-	note := func(f *FanOutResult) {
-		if f != nil {
-			worst = max(worst, f.OtherCPU)
-		}
-	}
-	for _, s := range rep.Stages {
-		note(s.FanOut)
-		note(s.Slow)
-		for _, f := range s.Latency {
-			note(f)
-		}
-		if s.Scale != nil {
-			note(s.Scale.FanOut)
-		}
-	}
-	return worst
 }

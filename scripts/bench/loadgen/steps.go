@@ -6,22 +6,6 @@ import (
 	"time"
 )
 
-// plan lists the scenario of every run cfg makes, in order: each
-// scenario (each load of the latency scenario) on every stage.
-func (cfg Config) plan() []string {
-	var p []string
-	for _, sc := range cfg.Scenarios {
-		runs := 1
-		if sc == ScenarioLatency {
-			runs = len(cfg.Loads)
-		}
-		for range runs * len(cfg.Stages) {
-			p = append(p, sc)
-		}
-	}
-	return p
-}
-
 // steps tells the progress writer where an invocation stands: "step N of
 // M" as each run starts, and as it ends what it took and about how long
 // the rest will take, one line each (no carriage returns: the lines go
@@ -31,7 +15,7 @@ func (cfg Config) plan() []string {
 type steps struct {
 	w       io.Writer
 	now     func() time.Time
-	plan    []string // the scenario of every run, in order
+	plan    []string // the scenario of every run, in order (Config.plan)
 	began   time.Time
 	done    int                      // runs ended, failed ones included
 	took    map[string]time.Duration // by scenario, the runs ended

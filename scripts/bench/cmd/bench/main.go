@@ -23,9 +23,17 @@ func usage() {
 	fmt.Fprintf(os.Stdout, `usage: bench [flags]
 
 Measures the chat servers built in -bin (make build) under load: a fan-out
-room flat out, the same room paced at each load of -loads, -clients idle
-clients beside it, and a member that stops reading. Every server runs in a
-process of its own; every connection goes to 127.0.0.1.
+room flat out at each text size and window of -sweep, the same room paced
+at each load of -loads, -clients idle clients beside it, and a member that
+stops reading. Every server runs in a process of its own; every connection
+goes to 127.0.0.1. The lean stage is always measured (added first if
+-stages lacks it), and every fan-out and latency figure is also given as a
+ratio to lean's in the same repetition. The fan-out runs, and the latency
+runs at the loads of -rep-loads, are repeated -reps times, the stages'
+order rotated in each repetition; the tables give median (min–max). The
+CPU other processes take is recorded for every run, and a run in which
+they took more than -disturbed CPUs is flagged. The targets close the
+output, and are in the JSON report.
 
 Stages: %s (ClassChat's are task4 and the bonuses; lean is
 a fan-out loop with no chat logic, the floor the others are measured against).
@@ -57,8 +65,12 @@ func run() int {
 		scenarios = flag.String("scenarios", strings.Join(loadgen.Scenarios, ","), "scenarios to run")
 		members   = flag.Int("n", 100, "members of the fan-out room")
 		pubs      = flag.Int("p", 4, "publishers among them")
-		window    = flag.Int("window", 64, "messages a publisher may have unacknowledged")
-		text      = flag.Int("text", 32, fmt.Sprintf("bytes of text of a load message (%d at least)", loadgen.MinTextBytes))
+		window    = flag.Int("window", 64, "messages a publisher may have unacknowledged (latency, scale and slow scenarios)")
+		text      = flag.Int("text", 32, fmt.Sprintf("bytes of text of a load message (%d at least; latency and scale scenarios)", loadgen.MinTextBytes))
+		sweep     = flag.String("sweep", workloads(loadgen.DefaultSweep), "text/window workloads of the fan-out scenario, separated by commas")
+		reps      = flag.Int("reps", 3, "repetitions of the fan-out runs and of the latency runs at -rep-loads")
+		repLoads  = flag.String("rep-loads", "200k", "loads of the latency scenario measured in every repetition, the others in the first only (\"all\": every load)")
+		disturbed = flag.Float64("disturbed", loadgen.DefaultDisturbed, "CPUs other processes may use during a run before it is flagged as disturbed")
 		duration  = flag.Duration("duration", 3*time.Second, "measured time of each run")
 		warmup    = flag.Duration("warmup", time.Second, "time before each run is measured")
 		loads     = flag.String("loads", "50k,100k,200k,400k,800k,1.6M", "paced loads of the latency scenario, deliveries/s")
@@ -71,7 +83,7 @@ func run() int {
 		plot      = flag.String("plot", "bin/lab/bench/latency.svg", "the plot of latency against load (\"\" for none)")
 		profile   = flag.String("profile", "", "folder for a CPU profile of each server run (go tool pprof)")
 		selfProf  = flag.String("cpuprofile", "", "write a CPU profile of the load generator itself to this file")
-		timeout   = flag.Duration("timeout", 10*time.Minute, "bound on the whole invocation")
+		timeout   = flag.Duration("timeout", 30*time.Minute, "bound on the whole invocation")
 		quiet     = flag.Bool("q", false, "no progress lines")
 	)
 	flag.Parse()
@@ -82,9 +94,14 @@ func run() int {
 	if err != nil {
 		fail(2, err)
 	}
+	if *reps < 1 {
+		fail(2, errors.New("-reps: 1 at least"))
+	}
 	cfg := loadgen.Config{
-		BinDir: *bin,
-		Stages: st,
+		BinDir:    *bin,
+		Stages:    st,
+		Reps:      *reps,
+		Disturbed: *disturbed,
 		Room: loadgen.FanOut{Members: *members, Publishers: *pubs, Window: *window, TextBytes: *text,
 			Warmup: *warmup, Duration: *duration},
 		Clients:       *clients,
@@ -97,6 +114,17 @@ func run() int {
 	}
 	if cfg.Loads, err = parseRates(*loads); err != nil {
 		fail(2, err)
+	}
+	if cfg.Sweep, err = loadgen.ParseSweep(*sweep); err != nil {
+		fail(2, err)
+	}
+	if *repLoads != "all" {
+		if cfg.RepLoads, err = parseRates(*repLoads); err != nil {
+			fail(2, err)
+		}
+		if cfg.RepLoads == nil {
+			cfg.RepLoads = []float64{} // none repeated
+		}
 	}
 	if cfg.ScaleRate, err = parseRate(*scaleRate); err != nil {
 		fail(2, err)
@@ -143,6 +171,14 @@ func run() int {
 		return 1
 	}
 	return 0
+}
+
+func workloads(ws []loadgen.Workload) string {
+	s := make([]string, len(ws))
+	for i, w := range ws {
+		s[i] = w.String()
+	}
+	return strings.Join(s, ",")
 }
 
 func parseRates(s string) ([]float64, error) {
