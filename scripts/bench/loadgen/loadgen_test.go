@@ -192,7 +192,7 @@ func TestRunReport(t *testing.T) {
 	assert.Contains(t, progress.String(), "stage lean added")
 	require.Equal(t, []string{"lean", "v1", "v3"}, []string{rep.Stages[0].Stage, rep.Stages[1].Stage, rep.Stages[2].Stage})
 	for _, s := range rep.Stages {
-		require.Len(t, s.FanOut, 4, s.Stage) // 2 workloads × 2 reps
+		require.Len(t, s.FanOut, 4, s.Stage)  // 2 workloads × 2 reps
 		require.Len(t, s.Latency, 3, s.Stage) // 2 loads, then 5000 again
 		for _, f := range append(slices.Clone(s.FanOut), s.Latency...) {
 			assert.Positive(t, f.Delivered, s.Stage)
@@ -233,7 +233,7 @@ func TestRunReport(t *testing.T) {
 	b, err := os.ReadFile(path)
 	require.NoError(t, err)
 	require.NoError(t, json.Unmarshal(b, &back))
-	require.Len(t, back.Stages, 2)
+	require.Len(t, back.Stages, 3)
 	assert.Len(t, back.Stages[1].Latency, 3)
 	assert.Equal(t, rep.Stages[1].FanOut[3].Delivered, back.Stages[1].FanOut[3].Delivered)
 	assert.Equal(t, rep.Targets, back.Targets)

@@ -27,7 +27,7 @@ const (
 // for its result, its rows in WriteTable and, if it has targets, a rule
 // appended to targetRules in its own file.
 var scenarios = []scenario{
-	{name: ScenarioFanOut, everyRep: true, settings: fanOutSettings, run: func(ctx context.Context, cfg Config, x *runArgs) error {
+	{name: ScenarioFanOut, everyRep: true, settings: fanOutSettings, guess: fanOutGuess, run: func(ctx context.Context, cfg Config, x *runArgs) error {
 		f := cfg.Room
 		f.Rate, f.Prefix = 0, "f"
 		f.TextBytes, f.Window = x.Setting.TextBytes, x.Setting.Window
@@ -38,7 +38,7 @@ var scenarios = []scenario{
 		}
 		return err
 	}},
-	{name: ScenarioLatency, everyRep: true, settings: latencySettings, run: func(ctx context.Context, cfg Config, x *runArgs) error {
+	{name: ScenarioLatency, everyRep: true, settings: latencySettings, guess: fanOutGuess, run: func(ctx context.Context, cfg Config, x *runArgs) error {
 		f := cfg.Room
 		f.Rate, f.Prefix = x.Setting.Load, "l"
 		res, err := RunFanOut(ctx, x.srv, x.t, f)
@@ -53,14 +53,18 @@ var scenarios = []scenario{
 		f.Rate = cfg.ScaleRate
 		x.sr.Scale, err = RunScale(ctx, x.srv, x.t, Scale{Clients: cfg.Clients, FanOut: f})
 		return err
-	}, label: func(cfg Config) string { return fmt.Sprintf("%d clients", cfg.Clients) }},
+	}, label: func(cfg Config) string { return fmt.Sprintf("%d clients", cfg.Clients) },
+		// about 1000 log-ins a second, then the memory settles.
+		guess: func(cfg Config) time.Duration {
+			return time.Duration(cfg.Clients)*time.Millisecond + settleMax + fanOutGuess(cfg)
+		}},
 	{name: ScenarioSlow, run: func(ctx context.Context, cfg Config, x *runArgs) (err error) {
 		f := cfg.Room
 		f.Rate, f.Prefix, f.Slow = cfg.SlowRate, "s", true
 		f.TextBytes, f.SlowTimeout = cfg.SlowTextBytes, cfg.SlowTimeout
 		x.sr.Slow, err = RunFanOut(ctx, x.srv, x.t, f)
 		return err
-	}},
+	}, guess: func(cfg Config) time.Duration { return fanOutGuess(cfg) + 3*time.Second }},
 }
 
 // Scenarios lists every scenario's name, in the order a run takes them.
@@ -89,7 +93,17 @@ type scenario struct {
 	// run makes one run against a server started for it, and keeps the
 	// result in x.sr.
 	run func(ctx context.Context, cfg Config, x *runArgs) error
+	// guess, if set, is about how long a run takes, for the estimate of
+	// the time left before the first run of the scenario ends.
+	guess func(cfg Config) time.Duration
 }
+
+// runOverhead is about what a fan-out run takes beyond its warm-up and
+// measured time: a server started, a room logged in, the queues drained.
+const runOverhead = 1500 * time.Millisecond
+
+// fanOutGuess is about how long a fan-out run of cfg's room takes.
+func fanOutGuess(cfg Config) time.Duration { return cfg.Room.Warmup + cfg.Room.Duration + runOverhead }
 
 // Setting is one run of a scenario that makes several on each stage.
 type Setting struct {
@@ -346,10 +360,15 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	}
 	plan := cfg.plan()
 	keys := make([]string, len(plan))
+	guess := make([]time.Duration, len(plan))
 	for i, s := range plan {
 		keys[i] = s.scenario.name
+		if s.scenario.guess != nil {
+			guess[i] = s.scenario.guess(cfg)
+		}
 	}
-	steps := newSteps(progress, keys, time.Now)
+	steps := newSteps(progress, keys, guess, time.Now)
+	steps.begin()
 	for _, s := range plan {
 		sr, st := &reports[s.stage], cfg.Stages[s.stage]
 		what := s.what(cfg)

@@ -11,11 +11,13 @@ import (
 // the rest will take, one line each (no carriage returns: the lines go
 // to a log as well as to a terminal). The estimate takes each remaining
 // run to last as long as the runs of its scenario so far, or, for a
-// scenario not yet run, as the mean of all runs so far.
+// scenario not yet run, as its guess, or without one as the mean of all
+// runs so far.
 type steps struct {
 	w       io.Writer
 	now     func() time.Time
-	plan    []string // the scenario of every run, in order (Config.plan)
+	plan    []string        // the scenario of every run, in order (Config.plan)
+	guess   []time.Duration // what each run should take before any ran; 0 unknown
 	began   time.Time
 	done    int                      // runs ended, failed ones included
 	took    map[string]time.Duration // by scenario, the runs ended
@@ -23,8 +25,22 @@ type steps struct {
 	tookAll time.Duration
 }
 
-func newSteps(w io.Writer, plan []string, now func() time.Time) *steps {
-	return &steps{w: w, now: now, plan: plan, took: map[string]time.Duration{}, ran: map[string]int{}}
+func newSteps(w io.Writer, plan []string, guess []time.Duration, now func() time.Time) *steps {
+	return &steps{w: w, now: now, plan: plan, guess: guess, took: map[string]time.Duration{}, ran: map[string]int{}}
+}
+
+// begin announces the runs, and what they should take if every run has
+// a guess.
+func (s *steps) begin() {
+	var all time.Duration
+	for i := range s.plan {
+		if i >= len(s.guess) || s.guess[i] <= 0 {
+			fmt.Fprintf(s.w, "bench: %d runs\n", len(s.plan))
+			return
+		}
+		all += s.guess[i]
+	}
+	fmt.Fprintf(s.w, "bench: %d runs, about %s\n", len(s.plan), all.Round(time.Second))
 }
 
 func (s *steps) start(what string) {
@@ -65,10 +81,14 @@ func (s *steps) left() string {
 	}
 	mean := s.tookAll / time.Duration(s.done)
 	var rest time.Duration
-	for _, sc := range s.plan[s.done:] {
-		if n := s.ran[sc]; n > 0 {
+	for i := s.done; i < len(s.plan); i++ {
+		sc := s.plan[i]
+		switch n := s.ran[sc]; {
+		case n > 0:
 			rest += s.took[sc] / time.Duration(n)
-		} else {
+		case i < len(s.guess) && s.guess[i] > 0:
+			rest += s.guess[i]
+		default:
 			rest += mean
 		}
 	}
