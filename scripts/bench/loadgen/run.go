@@ -308,6 +308,29 @@ func (cfg Config) plan() []step {
 	return p
 }
 
+// Plan lists the runs Run would make for cfg (lean added if missing), in
+// order, and about how long they would take (0 when a scenario has no
+// guess).
+func Plan(cfg Config) ([]string, time.Duration) {
+	cfg.Reps = max(1, cfg.Reps)
+	cfg.Stages, _ = withLean(cfg.Stages)
+	var out []string
+	var all time.Duration
+	known := true
+	for _, s := range cfg.plan() {
+		out = append(out, s.what(cfg))
+		if s.scenario.guess == nil {
+			known = false
+			continue
+		}
+		all += s.scenario.guess(cfg)
+	}
+	if !known {
+		all = 0
+	}
+	return out, all
+}
+
 // withLean returns stages with the lean stage first if it is missing.
 func withLean(stages []Stage) ([]Stage, bool) {
 	if slices.ContainsFunc(stages, func(s Stage) bool { return s.Name == LeanStage }) {

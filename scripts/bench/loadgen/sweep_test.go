@@ -73,6 +73,14 @@ func TestPlanRepeatsAndRotates(t *testing.T) {
 	assert.Equal(t, "lean latency, 100k/s", cfg.plan()[0].what(cfg))
 	cfg.Reps = 3
 	assert.Len(t, cfg.plan(), 18)
+
+	// Plan adds lean, and sums the guesses.
+	cfg.Stages = []Stage{{Name: "v3"}}
+	cfg.Room.Warmup, cfg.Room.Duration = time.Second, 2*time.Second
+	runs, took := Plan(cfg)
+	assert.Len(t, runs, 12)
+	assert.Equal(t, "lean latency, 100k/s (rep 1 of 3)", runs[0])
+	assert.Equal(t, 12*(3*time.Second+runOverhead), took)
 }
 
 // fakeRun is a fan-out result with the figures the summaries read.
@@ -186,6 +194,13 @@ func TestTargetsOfTheWritePath(t *testing.T) {
 	p99 := targetNamed(t, targets, "v3 p99 at 200k deliveries/s: ≤ 1.3× lean's p99")
 	assert.Equal(t, TargetMet, p99.State)
 	assert.Equal(t, "1.20× (min 1.10, max 1.50, 3 reps)", p99.Measured)
+	assert.Empty(t, p99.Why)
+
+	// Lean cut members off: the ratio stands, with a warning.
+	rep.Stages[0].Latency[1].CutOff = 7
+	rep.Summary = Summarise(rep)
+	p99 = targetNamed(t, Targets(rep), "v3 p99")
+	assert.Equal(t, "lean cut off 7 members (its queue filled): its figure is not the machine's", p99.Why)
 
 	// Above 1.3 at the median: not met.
 	rep.Stages[2].Latency[0].Latency.P99 = 3000 * 1.4

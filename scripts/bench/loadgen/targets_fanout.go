@@ -90,6 +90,9 @@ func ratioTarget(rep *Report, name, stage, scenario string, s *Summary, r Spread
 		if r.N < s.Runs {
 			why = append(why, fmt.Sprintf("lean missing in %d reps", s.Runs-r.N))
 		}
+		if l := findSummary(rep, LeanStage, scenario, func(l Summary) bool { return l.Setting == s.Setting }); l != nil && l.CutOff > 0 {
+			why = append(why, fmt.Sprintf("lean cut off %d members (its queue filled): its figure is not the machine's", l.CutOff))
+		}
 		t.Why = strings.Join(why, "; ")
 	}
 	return t

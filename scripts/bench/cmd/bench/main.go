@@ -85,6 +85,7 @@ func run() int {
 		selfProf  = flag.String("cpuprofile", "", "write a CPU profile of the load generator itself to this file")
 		timeout   = flag.Duration("timeout", 30*time.Minute, "bound on the whole invocation")
 		quiet     = flag.Bool("q", false, "no progress lines")
+		dry       = flag.Bool("plan", false, "list the runs, and about how long they would take, and measure nothing")
 	)
 	flag.Parse()
 	if flag.NArg() > 0 {
@@ -131,6 +132,16 @@ func run() int {
 	}
 	if cfg.SlowRate, err = parseRate(*slowRate); err != nil {
 		fail(2, err)
+	}
+	if *dry {
+		runs, took := loadgen.Plan(cfg)
+		for i, r := range runs {
+			fmt.Printf("%d. %s\n", i+1, r)
+		}
+		if took > 0 {
+			fmt.Printf("%d runs, about %s\n", len(runs), took.Round(time.Second))
+		}
+		return 0
 	}
 	if !*quiet {
 		cfg.Progress = os.Stderr
