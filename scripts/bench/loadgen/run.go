@@ -23,49 +23,66 @@ const (
 )
 
 // scenarios is every scenario, in the order a run takes them. A new
-// scenario is a constant above, an entry here, a field of StageReport
-// for its result, its rows in WriteTable and, if it has targets, a rule
-// appended to targetRules in its own file.
+// scenario is a constant above, an entry here (its run function in the
+// scenario's own file), a field of StageReport for its result, its
+// table in WriteTable and, if it has targets, a rule appended to
+// targetRules in an init function of its file.
 var scenarios = []scenario{
-	{name: ScenarioFanOut, everyRep: true, settings: fanOutSettings, guess: fanOutGuess, run: func(ctx context.Context, cfg Config, x *runArgs) error {
-		f := cfg.Room
-		f.Rate, f.Prefix = 0, "f"
-		f.TextBytes, f.Window = x.Setting.TextBytes, x.Setting.Window
-		res, err := RunFanOut(ctx, x.srv, x.t, f)
-		if err == nil {
-			res.Rep = x.Rep
-			x.sr.FanOut = append(x.sr.FanOut, res)
-		}
-		return err
-	}},
-	{name: ScenarioLatency, everyRep: true, settings: latencySettings, guess: fanOutGuess, run: func(ctx context.Context, cfg Config, x *runArgs) error {
-		f := cfg.Room
-		f.Rate, f.Prefix = x.Setting.Load, "l"
-		res, err := RunFanOut(ctx, x.srv, x.t, f)
-		if err == nil {
-			res.Rep = x.Rep
-			x.sr.Latency = append(x.sr.Latency, res)
-		}
-		return err
-	}},
-	{name: ScenarioScale, run: func(ctx context.Context, cfg Config, x *runArgs) (err error) {
-		f := cfg.Room
-		f.Rate = cfg.ScaleRate
-		x.sr.Scale, err = RunScale(ctx, x.srv, x.t, Scale{Clients: cfg.Clients, FanOut: f})
-		return err
-	}, label: func(cfg Config) string { return fmt.Sprintf("%d clients", cfg.Clients) },
-		// about 1000 log-ins a second, then the memory settles.
-		guess: func(cfg Config) time.Duration {
-			return time.Duration(cfg.Clients)*time.Millisecond + settleMax + fanOutGuess(cfg)
-		}},
-	{name: ScenarioSlow, run: func(ctx context.Context, cfg Config, x *runArgs) (err error) {
-		f := cfg.Room
-		f.Rate, f.Prefix, f.Slow = cfg.SlowRate, "s", true
-		f.TextBytes, f.SlowTimeout = cfg.SlowTextBytes, cfg.SlowTimeout
-		x.sr.Slow, err = RunFanOut(ctx, x.srv, x.t, f)
-		return err
-	}, guess: func(cfg Config) time.Duration { return fanOutGuess(cfg) + 3*time.Second }},
+	{name: ScenarioFanOut, everyRep: true, settings: fanOutSettings, guess: fanOutGuess, run: runFanOutScenario},
+	{name: ScenarioLatency, everyRep: true, settings: latencySettings, guess: fanOutGuess, run: runLatency},
+	{name: ScenarioScale, label: scaleLabel, guess: scaleGuess, run: runScaleScenario},
+	{name: ScenarioSlow, guess: slowGuess, run: runSlow},
 }
+
+func runFanOutScenario(ctx context.Context, cfg Config, x *runArgs) error {
+	f := cfg.Room
+	f.Rate, f.Prefix = 0, "f"
+	f.TextBytes, f.Window = x.Setting.TextBytes, x.Setting.Window
+	res, err := RunFanOut(ctx, x.srv, x.t, f)
+	if err == nil {
+		res.Rep = x.Rep
+		x.sr.FanOut = append(x.sr.FanOut, res)
+	}
+	return err
+}
+
+func runLatency(ctx context.Context, cfg Config, x *runArgs) error {
+	f := cfg.Room
+	f.Rate, f.Prefix = x.Setting.Load, "l"
+	res, err := RunFanOut(ctx, x.srv, x.t, f)
+	if err == nil {
+		res.Rep = x.Rep
+		x.sr.Latency = append(x.sr.Latency, res)
+	}
+	return err
+}
+
+func runScaleScenario(ctx context.Context, cfg Config, x *runArgs) (err error) {
+	f := cfg.Room
+	f.Rate = cfg.ScaleRate
+	x.sr.Scale, err = RunScale(ctx, x.srv, x.t, Scale{Clients: cfg.Clients, FanOut: f})
+	return err
+}
+
+func scaleLabel(cfg Config) string { return fmt.Sprintf("%d clients", cfg.Clients) }
+
+// scaleGuess: about 1000 log-ins a second, the memory settling, then the
+// room beside them.
+func scaleGuess(cfg Config) time.Duration {
+	return time.Duration(cfg.Clients)*time.Millisecond + settleMax + fanOutGuess(cfg)
+}
+
+func runSlow(ctx context.Context, cfg Config, x *runArgs) (err error) {
+	f := cfg.Room
+	f.Rate, f.Prefix, f.Slow = cfg.SlowRate, "s", true
+	f.TextBytes, f.SlowTimeout = cfg.SlowTextBytes, cfg.SlowTimeout
+	x.sr.Slow, err = RunFanOut(ctx, x.srv, x.t, f)
+	return err
+}
+
+// slowGuess: the server's queue for the slow member fills in about 2 s,
+// and the run goes on for slowTail after.
+func slowGuess(cfg Config) time.Duration { return fanOutGuess(cfg) + 3*time.Second }
 
 // Scenarios lists every scenario's name, in the order a run takes them.
 var Scenarios = func() []string {

@@ -67,7 +67,7 @@ func run() int {
 		pubs      = flag.Int("p", 4, "publishers among them")
 		window    = flag.Int("window", 64, "messages a publisher may have unacknowledged (latency, scale and slow scenarios)")
 		text      = flag.Int("text", 32, fmt.Sprintf("bytes of text of a load message (%d at least; latency and scale scenarios)", loadgen.MinTextBytes))
-		sweep     = flag.String("sweep", workloads(loadgen.DefaultSweep), "text/window workloads of the fan-out scenario, separated by commas")
+		sweep     = flag.String("sweep", workloads(loadgen.DefaultSweep), "text/window workloads of the fan-out scenario, separated by commas (-text and -window alone: theirs)")
 		reps      = flag.Int("reps", 3, "repetitions of the fan-out runs and of the latency runs at -rep-loads")
 		repLoads  = flag.String("rep-loads", "200k", "loads of the latency scenario measured in every repetition, the others in the first only (\"all\": every load)")
 		disturbed = flag.Float64("disturbed", loadgen.DefaultDisturbed, "CPUs other processes may use during a run before it is flagged as disturbed")
@@ -118,6 +118,13 @@ func run() int {
 	}
 	if cfg.Sweep, err = loadgen.ParseSweep(*sweep); err != nil {
 		fail(2, err)
+	}
+	// -text or -window without -sweep: the fan-out runs that workload
+	// alone, as the other scenarios do.
+	set := map[string]bool{}
+	flag.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	if (set["text"] || set["window"]) && !set["sweep"] {
+		cfg.Sweep = []loadgen.Workload{{TextBytes: *text, Window: *window}}
 	}
 	if *repLoads != "all" {
 		if cfg.RepLoads, err = parseRates(*repLoads); err != nil {
