@@ -94,7 +94,8 @@ help: ## list the targets
 	@echo "                                             the load generator: fan-out at each text/window of the sweep,"
 	@echo "                                             latency against load, idle clients, a slow consumer, stages"
 	@echo "                                             side by side, each figure also a ratio to the lean server"
-	@echo "                                             measured in the same run; the targets at the end (docs/performance.md)"
+	@echo "                                             measured in the same run; the targets at the end (docs/performance.md);"
+	@echo "                                             BENCH_FLAGS=-plan lists the runs and about how long they take"
 	@echo
 	@echo "Build and check:"
 	@echo "  make build                                 build every stage's binaries into $(BIN)/"
