@@ -277,9 +277,14 @@ type step struct {
 	setting  Setting
 }
 
-// what names the step in progress lines and errors.
-func (s step) what(cfg Config) string {
-	w := cfg.Stages[s.stage].Name + " " + s.scenario.name
+// what names the step in progress lines: its stage and its name.
+func (s step) what(cfg Config) string { return cfg.Stages[s.stage].Name + " " + s.name(cfg) }
+
+// name names the step in its stage's Errors: the scenario first ("scale,
+// 10000 clients (rep 1 of 3)"), so that a target rule finds the errors
+// of its scenario.
+func (s step) name(cfg Config) string {
+	w := s.scenario.name
 	switch {
 	case s.setting.Label != "":
 		w += ", " + s.setting.Label
@@ -414,7 +419,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		what := s.what(cfg)
 		info := RunInfo{Rep: s.rep, Stage: st.Name, Scenario: s.scenario.name, Setting: s.setting.Label}
 		if err := ctx.Err(); err != nil {
-			sr.Errors = append(sr.Errors, fmt.Sprintf("%s: %v", what, err))
+			sr.Errors = append(sr.Errors, fmt.Sprintf("%s: %v", s.name(cfg), err))
 			info.Error = err.Error()
 			rep.Runs = append(rep.Runs, info)
 			steps.skip(what, err)
@@ -434,7 +439,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		info.Seconds, info.CPU = took.Seconds(), usage
 		info.Disturbed = usage.Others > cfg.Disturbed
 		if err != nil {
-			sr.Errors = append(sr.Errors, fmt.Sprintf("%s: %v", what, err))
+			sr.Errors = append(sr.Errors, fmt.Sprintf("%s: %v", s.name(cfg), err))
 			info.Error = err.Error()
 		}
 		rep.Runs = append(rep.Runs, info)

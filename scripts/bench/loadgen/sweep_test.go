@@ -2,6 +2,7 @@ package loadgen
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"strings"
 	"testing"
@@ -269,4 +270,30 @@ func TestWriteTableRatiosBackgroundTargets(t *testing.T) {
 	assert.Contains(t, out, fmt.Sprintf("2 of %d targets met.", len(rep.Targets)))
 	// The targets are the last table.
 	assert.Greater(t, strings.Index(out, "Targets"), strings.Index(out, "Note: other processes"))
+}
+
+// Test: an invocation cut short before its first run: every run is
+// skipped, each error named after its scenario and repetition (target
+// rules look for their scenario's), and the targets say why they were
+// not measured.
+func TestRunCancelled(t *testing.T) {
+	stages, err := LookupStages("v3")
+	require.NoError(t, err)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	cfg := Config{BinDir: t.TempDir(), Stages: stages, Reps: 2, Scenarios: []string{ScenarioFanOut, ScenarioScale},
+		Room: smallRoom(), Sweep: []Workload{{128, 256}}, Clients: 5}
+	rep, err := Run(ctx, cfg)
+	require.NoError(t, err)
+	require.Len(t, rep.Stages, 2)
+	assert.Equal(t, []string{
+		"fanout, text 128, window 256 (rep 1 of 2): context canceled",
+		"scale, 5 clients (rep 1 of 2): context canceled",
+		"fanout, text 128, window 256 (rep 2 of 2): context canceled",
+	}, rep.Stages[1].Errors)
+	assert.Equal(t, 6, rep.Failures)
+	assert.Len(t, rep.Runs, 6)
+	v3 := targetNamed(t, rep.Targets, "v3 fan-out, 128-byte texts")
+	assert.Equal(t, TargetNotMeasured, v3.State)
+	assert.Equal(t, "failed: context canceled", v3.Why)
 }

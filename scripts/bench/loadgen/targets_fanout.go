@@ -68,6 +68,8 @@ func ratioTarget(rep *Report, name, stage, scenario string, s *Summary, r Spread
 		t.Why = "stage " + stage + " not run"
 	case !ranScenario(rep, scenario):
 		t.Why = "scenario " + scenario + " not run"
+	case s == nil && runError(rep, stage, scenario) != "":
+		t.Why = "failed: " + runError(rep, stage, scenario)
 	case s == nil:
 		t.Why = "not in this run's settings (see -sweep and -loads)"
 	case r.N == 0:
@@ -96,6 +98,17 @@ func ratioTarget(rep *Report, name, stage, scenario string, s *Summary, r Spread
 		t.Why = strings.Join(why, "; ")
 	}
 	return t
+}
+
+// runError is the error of the first run of stage in scenario that
+// failed, or "".
+func runError(rep *Report, stage, scenario string) string {
+	for _, r := range rep.Runs {
+		if r.Stage == stage && r.Scenario == scenario && r.Error != "" {
+			return r.Error
+		}
+	}
+	return ""
 }
 
 func ranScenario(rep *Report, scenario string) bool {
