@@ -93,7 +93,7 @@ func ratioTarget(rep *Report, name, stage, scenario string, s *Summary, r Spread
 			why = append(why, fmt.Sprintf("lean missing in %d reps", s.Runs-r.N))
 		}
 		if l := findSummary(rep, LeanStage, scenario, func(l Summary) bool { return l.Setting == s.Setting }); l != nil && l.CutOff > 0 {
-			why = append(why, fmt.Sprintf("lean cut off %d members (its queue filled): its figure is not the machine's", l.CutOff))
+			why = append(why, fmt.Sprintf("lean cut off %d member%s (its queue filled): its figure is not the machine's", l.CutOff, plural(l.CutOff)))
 		}
 		t.Why = strings.Join(why, "; ")
 	}
