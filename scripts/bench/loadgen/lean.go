@@ -23,8 +23,12 @@ import (
 // is cut off. The generator runs it as the stage "lean", in a process of
 // its own (itself, with -serve-lean).
 
-// leanQueue is how many frames a lean connection may have waiting.
-const leanQueue = 4096
+// leanQueue is how many frames a lean connection may have waiting: about
+// what the chat servers' 1 MiB queues hold of the generator's messages
+// (40 to 160 bytes), so that the floor does not cut off members that the
+// servers measured against it keep. A channel's buffer is allocated
+// whole, but pages never written to cost no memory.
+const leanQueue = 16384
 
 // ServeLean runs the lean server on 127.0.0.1:port until SIGINT or
 // SIGTERM, and then returns nil.
