@@ -80,13 +80,15 @@ func (n *notices) record(name string, c change) {
 	n.net[name] = e
 }
 
-// reset forgets what was gathered.
+// reset forgets what was gathered. What a wave of log-ins needed (a map
+// and a slice of thousands of names) is not kept for the next interval.
 func (n *notices) reset() {
-	clear(n.net)
-	if cap(n.order) > minRoomCap {
-		n.order = nil // a wave's worth of names is not kept
+	if len(n.order) > minRoomCap {
+		n.net, n.order = nil, nil
+	} else {
+		clear(n.net)
+		n.order = n.order[:0]
 	}
-	n.order = n.order[:0]
 	n.pending.Store(false)
 }
 
