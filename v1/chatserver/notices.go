@@ -12,8 +12,8 @@ import (
 )
 
 // Announcements in big rooms (docs/protocol-notes.md, "Big rooms"). A
-// room of n members announcing each of n arrivals to everyone sends n²
-// notices: 100 million for a room of 10 000. Above a threshold, a room
+// room that announces each of n arrivals to everyone already there sends
+// n²/2 notices: 50 million for a room of 10 000. Above a threshold, a room
 // gathers its joins and leaves and announces them together, once an
 // interval: `alice, bob and 48 others joined general`.
 const (
