@@ -148,8 +148,9 @@ func (f Flood) Run(t *testing.T) FloodResult {
 	res.Sent = int(sent.Load())
 
 	res.Received = int(received.Load())
-	// Still there: /users is answered after whatever is still queued.
-	if _, err := io.WriteString(stdin, "/users\n"); err == nil && waitLine("users in general", 15*time.Second) {
+	// Still there: /users is answered after whatever is still queued,
+	// which a reader on a busy machine may take a while to print.
+	if _, err := io.WriteString(stdin, "/users\n"); err == nil && waitLine("users in general", bintest.Timeout) {
 		stdin.Close()
 		select {
 		case err := <-exited:
