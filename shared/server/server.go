@@ -213,18 +213,29 @@ func isTemporary(err error) bool {
 
 // RunUntilSignal serves on l until SIGINT or SIGTERM (or ctx ends), then
 // shuts down gracefully, allowing grace for clients to drain. It returns
-// nil after a clean shutdown.
+// nil after a clean shutdown. Meanwhile, at every SIGUSR1, it logs the
+// process's memory (LogMemory): `kill -USR1 PID`.
 func RunUntilSignal(ctx context.Context, s *Server, l net.Listener, grace time.Duration) error {
+	s.init()
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	ask := make(chan os.Signal, 1)
+	if len(memorySignals) > 0 {
+		signal.Notify(ask, memorySignals...)
+		defer signal.Stop(ask)
+	}
 	served := make(chan error, 1)
 	go func() { served <- s.Serve(l) }()
-	select {
-	case err := <-served:
-		return err
-	case <-ctx.Done():
+	for wait := true; wait; {
+		select {
+		case err := <-served:
+			return err
+		case <-ask:
+			LogMemory(s.Logger, ReadMemory())
+		case <-ctx.Done():
+			wait = false
+		}
 	}
-	s.init()
 	s.Logger.Info("shutting down")
 	sctx, cancel := context.WithTimeout(context.Background(), grace)
 	defer cancel()
