@@ -169,6 +169,13 @@ func TestScale(t *testing.T) {
 	assert.Positive(t, res.RSSAfter, "the server's memory with the clients in")
 	assert.Positive(t, res.FanOut.Delivered)
 	assert.Zero(t, res.FanOut.Lost)
+	assert.True(t, res.Reading, "the idle clients read")
+	assert.Equal(t, idleRoomSize, res.RoomSize)
+	if assert.NotNil(t, res.MemBefore, "the server's memory line before") && assert.NotNil(t, res.MemAfter, "and after") {
+		assert.Positive(t, res.MemAfter.RSS)
+		assert.GreaterOrEqual(t, res.MemAfter.Goroutines, res.MemBefore.Goroutines+40, "a goroutine per client at least")
+		assert.Positive(t, res.GoPerConn, "heap and stacks per connection")
+	}
 }
 
 // Test: an invocation, as make bench runs it, flat out and paced: nothing

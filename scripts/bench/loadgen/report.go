@@ -73,12 +73,12 @@ func WriteTable(w io.Writer, rep *Report) {
 
 	if rows := stagesWith(rep, func(s StageReport) bool { return s.Scale != nil }); len(rows) > 0 {
 		fmt.Fprintf(w, "\nScale: idle clients logged in, the server's memory, and the room beside them\n\n")
-		t := newTable("stage", "clients", "log-in time", "RSS before", "RSS after", "per connection",
-			"room delivered/s", "room p99", "lost")
+		t := newTable("stage", "clients", "what they do", "log-in time", "RSS before", "RSS after", "RSS per connection",
+			"heap+stack per connection", "room delivered/s", "room p99", "lost")
 		for _, s := range rows {
 			c := s.Scale
-			t.row(s.Stage, strconv.Itoa(c.Clients), fmt.Sprintf("%.1f s", c.ConnectSeconds), bytesIEC(float64(c.RSSBefore)),
-				bytesIEC(float64(c.RSSAfter)), bytesIEC(c.PerConn), SI(c.FanOut.PerSecond), us(c.FanOut.Latency.P99), strconv.FormatUint(c.FanOut.Lost, 10))
+			t.row(s.Stage, strconv.Itoa(c.Clients), c.doing(), fmt.Sprintf("%.1f s", c.ConnectSeconds), bytesIEC(float64(c.RSSBefore)),
+				bytesIEC(float64(c.RSSAfter)), bytesIEC(c.PerConn), c.goPerConn(), SI(c.FanOut.PerSecond), us(c.FanOut.Latency.P99), strconv.FormatUint(c.FanOut.Lost, 10))
 		}
 		t.write(w)
 		for _, s := range rows {
