@@ -54,6 +54,8 @@ type Server struct {
 	conns      map[net.Conn]struct{}
 	onShutdown []func()
 	wg         sync.WaitGroup
+
+	wave wave // returns memory after a wave of connections (wave.go)
 }
 
 // New returns a server for h.
@@ -69,6 +71,7 @@ func (s *Server) init() {
 		if s.Logger == nil {
 			s.Logger = slog.Default()
 		}
+		s.wave = wave{min: WaveMin, quiet: WaveQuiet, release: s.returnMemory}
 	})
 }
 
@@ -121,23 +124,27 @@ func (s *Server) Serve(l net.Listener) error {
 			return err
 		}
 		backoff = 0
-		if !s.track(conn) {
+		open, ok := s.track(conn)
+		if !ok {
 			conn.Close()
 			return ErrServerClosed
 		}
+		s.wave.note(time.Now(), open)
 		go s.serveConn(conn)
 	}
 }
 
-func (s *Server) track(conn net.Conn) bool {
+// track counts conn among the open connections, and returns how many are
+// open; false if the server is shutting down.
+func (s *Server) track(conn net.Conn) (open int, ok bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed {
-		return false
+		return 0, false
 	}
 	s.conns[conn] = struct{}{}
 	s.wg.Add(1)
-	return true
+	return len(s.conns), true
 }
 
 func (s *Server) serveConn(conn net.Conn) {
@@ -174,6 +181,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	}
 	hooks := s.onShutdown
 	s.mu.Unlock()
+	s.wave.stop()
 
 	s.cancel()
 	for _, f := range hooks {

@@ -20,8 +20,11 @@ const (
 	// scaleParallel bounds the log-ins in flight.
 	scaleParallel = 128
 	// settle bounds the wait for the server's memory to stop moving once
-	// every client is in.
-	settleMax   = 5 * time.Second
+	// every client is in: it must stay put for settleFor, longer than a
+	// server waits before returning memory after a wave of connections
+	// (shared/server.WaveQuiet, 1 s).
+	settleMax   = 8 * time.Second
+	settleFor   = 2 * time.Second
 	settleEvery = 250 * time.Millisecond
 )
 
@@ -133,7 +136,7 @@ func RunScale(ctx context.Context, srv *Server, t *target, s Scale) (*ScaleResul
 }
 
 // settledRSS waits until the server's resident memory stops moving (two
-// readings a second apart within 1%), or settleMax, and returns it.
+// readings settleFor apart within 1%), or settleMax, and returns it.
 func settledRSS(ctx context.Context, srv *Server) (int64, error) {
 	var readings []int64
 	deadline := time.Now().Add(settleMax)
@@ -143,8 +146,8 @@ func settledRSS(ctx context.Context, srv *Server) (int64, error) {
 			return 0, err
 		}
 		readings = append(readings, r)
-		if n := len(readings); n > 4 {
-			old := readings[n-5]
+		if back := int(settleFor / settleEvery); len(readings) > back {
+			old := readings[len(readings)-1-back]
 			if diff := r - old; diff < old/100 && -diff < old/100 {
 				return r, nil
 			}
