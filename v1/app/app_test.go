@@ -100,6 +100,8 @@ func TestExitStatuses(t *testing.T) {
 		{"server with a port too large", server, []string{"65536"}, 2, `port "65536" is not a number from 0 to 65535 (0: any free port)`},
 		{"server with a bad port", server, []string{"http"}, 2, `port "http" is not a number`},
 		{"server on a port in use", server, []string{srv.Port}, 1, "already in use"},
+		{"server with a negative --notice-batch", server, []string{"--notice-batch", "-1", "0"}, 2, "--notice-batch must be 0"},
+		{"server with --notice-interval 0", server, []string{"--notice-interval", "0", "0"}, 2, "--notice-interval must be more than 0"},
 		{"client refused", client, []string{"ALICE", "127.0.0.1", srv.Port}, 3, "name_taken"},
 		{"client, nobody listening", client, []string{"carol", "127.0.0.1", closedPort}, 1, "connection refused"},
 	}
@@ -129,7 +131,27 @@ func TestServerFlags(t *testing.T) {
 	help, status := bintest.Run(t, "", server, "--help")
 	require.Equal(t, 0, status)
 	assert.Contains(t, help, "-host string")
+	assert.Contains(t, help, "-notice-batch N")
+	assert.Contains(t, help, "-notice-interval duration")
 	assert.NotContains(t, help, "cpuprofile")
+}
+
+// --notice-batch and --notice-interval reach the server: with 1, a room
+// of two announces its joins together, before the next room message.
+func TestNoticeFlags(t *testing.T) {
+	server, _ := binaries(t)
+	srv := bintest.StartServer(t, server, "--notice-batch", "1", "--notice-interval", "1h", "0")
+	login := func(name string) *wiretest.Client {
+		c := chattest.Dial(t, srv.Addr(), wiretest.Codec(jsonwire.Codec{}))
+		c.Send(proto.Message{Kind: proto.KindLogin, Username: name})
+		require.Equal(t, proto.KindLoginAck, c.Next().Kind)
+		return c
+	}
+	w := login("w")
+	login("alice")
+	login("bob")
+	w.Send(proto.Message{Kind: proto.KindRoomMsg, Text: "hi"})
+	assert.Equal(t, proto.Message{Kind: proto.KindSystemMsg, Text: "alice and bob joined general"}, w.Next())
 }
 
 // A client that reads nothing cannot make a shutdown fail: it is told

@@ -69,6 +69,8 @@ func RunServer(opts ServerOptions) {
 	frameTimeout := cmd.FlagSet.Duration("frame-timeout", framing.DefaultFrameTimeout,
 		fmt.Sprintf("a message once begun may go this long without a byte, and must average %d bytes a second once this long has passed, or the connection is closed; a connection idle between messages has no limit (0: no limit)", framing.DefaultMinRate))
 	readBudget := cmd.FlagSet.Int64("read-budget", framing.DefaultReadBudget, "bytes the server holds at most for partly read messages, all connections together (beyond each message's first 4 KiB); a client whose message would pass it is closed (0: no limit)")
+	noticeBatch := cmd.FlagSet.Int("notice-batch", chatserver.DefaultNoticeBatch, "a room of more than `N` members announces its joins and leaves together, one notice of each every --notice-interval (\"alice, bob and 48 others joined general\"); a smaller room announces each alone, as the protocol shows (0: always each alone)")
+	noticeInterval := cmd.FlagSet.Duration("notice-interval", chatserver.DefaultNoticeInterval, "how long a room of more than --notice-batch members gathers joins and leaves before it announces them (a room message sends them at once, before itself)")
 	flowLimit := flow.AddFlags(cmd.FlagSet, flow.Default)
 	// Internal: the load generator (make bench -profile) passes it.
 	cpuProfile := cmd.FlagSet.String("cpuprofile", "", "write a CPU profile of the whole run to this file, for go tool pprof")
@@ -97,6 +99,12 @@ func RunServer(opts ServerOptions) {
 	if *readBudget < 0 {
 		cmd.Fatal(cli.ExitUsage, errors.New("--read-budget must be 0 (no limit) or more"))
 	}
+	if *noticeBatch < 0 {
+		cmd.Fatal(cli.ExitUsage, errors.New("--notice-batch must be 0 (each join and leave announced alone) or more"))
+	}
+	if *noticeInterval <= 0 {
+		cmd.Fatal(cli.ExitUsage, errors.New("--notice-interval must be more than 0"))
+	}
 	logger := logging.NewLevels(os.Stdout, *verbose, *trace)
 	cfg := opts.Config
 	cfg.Logger = logger
@@ -105,6 +113,8 @@ func RunServer(opts ServerOptions) {
 	cfg.LoginTimeout = *loginTimeout
 	cfg.FrameTimeout = orNone(*frameTimeout)
 	cfg.ReadBudget = orNone(*readBudget)
+	cfg.NoticeBatch = orNone(*noticeBatch)
+	cfg.NoticeInterval = *noticeInterval
 	fl := flowLimit()
 	cfg.Flow = &fl
 	var more []string
@@ -140,7 +150,7 @@ func RunServer(opts ServerOptions) {
 
 // orNone maps a flag's 0, no limit, to the negative value that says so
 // in chatserver.Config, where 0 is the default.
-func orNone[T time.Duration | int64](v T) T {
+func orNone[T time.Duration | int64 | int](v T) T {
 	if v == 0 {
 		return -1
 	}

@@ -51,6 +51,14 @@ type Config struct {
 	// Trace logs every frame received and sent (a broadcast once) at
 	// logging.LevelTrace, as the codec describes it.
 	Trace bool
+	// NoticeBatch is the number of members above which a room gathers
+	// its joins and leaves and announces them together, once every
+	// NoticeInterval (default DefaultNoticeBatch; negative: never, each
+	// is announced alone).
+	NoticeBatch int
+	// NoticeInterval is how long a big room gathers joins and leaves
+	// before it announces them (default DefaultNoticeInterval).
+	NoticeInterval time.Duration
 	// OnBadInput decides how to answer a message that breaks the wire
 	// protocol (see BadInputPolicy); nil is v1's policy, CloseOnBadInput.
 	OnBadInput BadInputPolicy
@@ -78,6 +86,12 @@ func (c *Config) setDefaults() {
 	if c.Flow == nil {
 		l := flow.Default
 		c.Flow = &l
+	}
+	if c.NoticeBatch == 0 {
+		c.NoticeBatch = DefaultNoticeBatch
+	}
+	if c.NoticeInterval <= 0 {
+		c.NoticeInterval = DefaultNoticeInterval
 	}
 	if c.OnBadInput == nil {
 		c.OnBadInput = CloseOnBadInput

@@ -25,3 +25,6 @@ func TestFanOutDoesNotAllocatePerDelivery(t *testing.T) {
 }
 
 func BenchmarkFanOut100(b *testing.B) { wiretest.BenchmarkFanOut(b, jsonwire.Codec{}, 100) }
+
+// BenchmarkJoin compares a join and leave in a room of 100 and of 10 000.
+func BenchmarkJoin(b *testing.B) { wiretest.BenchmarkJoin(b, jsonwire.Codec{}) }

@@ -9,7 +9,10 @@
 // of a room sees joins, leaves and messages in one order. Room messages,
 // private messages and lists take it for reading, so they run in parallel.
 // Queuing is outbox.Send, which never blocks; no lock is held while writing
-// to a socket. A room's member list is copy-on-write, cheap to read.
+// to a socket. A room's member set is changed in place, under the write
+// lock, so joining and leaving cost the same in a room of 10 000 as of 2;
+// a big room gathers its joins and leaves into one notice an interval
+// (notices.go), sent before any later message to the room.
 package chatserver
 
 import (
@@ -41,8 +44,37 @@ type Hub struct {
 }
 
 type room struct {
-	name    string
-	members []*session // replaced on every change, never changed in place
+	name string
+	// members, in no particular order; each member's slot is its index
+	// here. Changed in place under the hub's write lock: readers hold
+	// the read lock.
+	members []*session
+	notices notices // joins and leaves gathered in a big room
+}
+
+// minRoomCap is the capacity below which a room's member slice is never
+// shrunk.
+const minRoomCap = 64
+
+// add puts s in r. The hub's write lock is held.
+func (r *room) add(s *session) {
+	s.slot = len(r.members)
+	r.members = append(r.members, s)
+}
+
+// remove takes s out of r: the last member takes its slot. The hub's
+// write lock is held. A slice left mostly empty is shrunk, so a room that
+// held 10 000 and holds 10 does not keep their slots.
+func (r *room) remove(s *session) {
+	last := len(r.members) - 1
+	moved := r.members[last]
+	r.members[s.slot] = moved
+	moved.slot = s.slot
+	r.members[last] = nil
+	r.members = r.members[:last]
+	if cap(r.members) > minRoomCap && len(r.members) < cap(r.members)/4 {
+		r.members = append(make([]*session, 0, 2*len(r.members)), r.members...)
+	}
 }
 
 // NewHub returns a hub with only the room general.
@@ -76,6 +108,9 @@ func (h *Hub) Shutdown() {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	h.closing = true
+	for _, r := range h.rooms {
+		r.notices.stop()
+	}
 	for s := range h.sessions {
 		s.out.Send(frame)
 		s.out.CloseAfterFlush()
@@ -155,33 +190,27 @@ func (h *Hub) joinLocked(s *session, name string) (*room, bool) {
 		r = &room{name: name}
 		h.rooms[name] = r
 	}
-	members := make([]*session, len(r.members), len(r.members)+1)
-	copy(members, r.members)
-	r.members = append(members, s)
+	r.add(s)
 	s.room = r
-	h.announceLocked(r, s, fmt.Sprintf("%s joined %s", s.name, r.name))
+	h.noticeLocked(r, s, changeJoined)
 	return r, !ok
 }
 
 // leaveLocked takes s out of its room, announces it to those left, and
-// removes the room if it is empty and not general.
+// removes the room if it is empty and not general (with what it had
+// gathered to announce: nobody is left to tell).
 func (h *Hub) leaveLocked(s *session) {
 	r := s.room
 	if r == nil {
 		return
 	}
 	s.room = nil
-	members := make([]*session, 0, len(r.members))
-	for _, m := range r.members {
-		if m != s {
-			members = append(members, m)
-		}
-	}
-	r.members = members
-	if len(members) == 0 && r.name != proto.GeneralRoom {
+	r.remove(s)
+	if len(r.members) == 0 && r.name != proto.GeneralRoom {
 		delete(h.rooms, r.name)
+		r.notices.stop()
 	}
-	h.announceLocked(r, nil, fmt.Sprintf("%s left %s", s.name, r.name))
+	h.noticeLocked(r, s, changeLeft)
 }
 
 // announceLocked sends a SYSTEM_MSG to every member of r but except. While
@@ -192,10 +221,7 @@ func (h *Hub) announceLocked(r *room, except *session, text string) {
 		return
 	}
 	frame := h.encode(&proto.Message{Kind: proto.KindSystemMsg, Text: text})
-	n := h.fanOut(r.members, except, frame)
-	if h.cfg.Trace {
-		h.trace("→", fmt.Sprintf("room %s (%s)", r.name, recipients(n)), frame, proto.ServerToClient)
-	}
+	h.traceRoom(r, h.fanOut(r.members, except, frame), frame)
 }
 
 // fanOut queues one encoded frame for every member but except, and returns

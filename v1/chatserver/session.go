@@ -28,6 +28,7 @@ type session struct {
 
 	name string
 	room *room
+	slot int // index in room.members
 }
 
 func newSession(h *Hub, conn net.Conn) *session {
@@ -257,11 +258,12 @@ func (s *session) roomMsg(text string) {
 	h.mu.RLock()
 	defer h.mu.RUnlock()
 	r := s.room
+	// What the room gathered to announce goes first: a message never
+	// overtakes the notice of its sender's arrival.
+	h.sendGathered(r)
 	frame := h.encode(&proto.Message{Kind: proto.KindRoomMsg, Room: r.name, From: s.name, Text: text})
 	n := h.fanOut(r.members, s, frame)
-	if h.cfg.Trace {
-		h.trace("→", fmt.Sprintf("room %s (%s)", r.name, recipients(n)), frame, proto.ServerToClient)
-	}
+	h.traceRoom(r, n, frame)
 	s.send(&proto.Message{Kind: proto.KindRoomMsgAck, Room: r.name, Recipients: n})
 }
 

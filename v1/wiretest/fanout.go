@@ -35,6 +35,9 @@ func NewRoom(tb testing.TB, cfg chatserver.Config, members int) *Room {
 	if cfg.QueueBytes == 0 {
 		cfg.QueueBytes = 64 << 20
 	}
+	if cfg.NoticeBatch == 0 {
+		cfg.NoticeBatch = -1 // each arrival announced alone, as counted below
+	}
 	r := &Room{tb: tb, cfg: cfg, hub: chatserver.NewHub(cfg)}
 	text := "hello, everyone in the room"
 	r.frame = r.encode(&proto.Message{Kind: proto.KindRoomMsg, Text: text}, proto.ClientToServer)
