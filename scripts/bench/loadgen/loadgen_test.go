@@ -273,3 +273,27 @@ func TestLookupStages(t *testing.T) {
 	_, err = LookupStages("v9")
 	assert.ErrorIs(t, err, ErrUnknownStage)
 }
+
+// Test: the big room: every client gets into general, none is cut off,
+// one more is answered, and its room message reaches everyone.
+func TestBigRoom(t *testing.T) {
+	srv, tg := startStage(t, "v3")
+	res, err := RunBigRoom(testContext(t), srv, tg, BigRoom{Clients: 60})
+	require.NoError(t, err)
+	assert.Equal(t, 60, res.In)
+	assert.Zero(t, res.Failed, res.FirstFailure)
+	assert.Zero(t, res.CutOff)
+	assert.Zero(t, res.Closed)
+	assert.Equal(t, 60, res.Reached, "the room message reached every member")
+	assert.Positive(t, res.LoginSeconds)
+	assert.Positive(t, res.MessageSeconds)
+	assert.Positive(t, res.RSS)
+}
+
+// Test: the big room is general, which only ChatProto servers have.
+func TestBigRoomOnlyChatProto(t *testing.T) {
+	st, err := LookupStages("task4")
+	require.NoError(t, err)
+	_, err = RunBigRoom(testContext(t), nil, &target{stage: st[0]}, BigRoom{Clients: 5})
+	assert.ErrorIs(t, err, ErrConfig)
+}

@@ -112,6 +112,18 @@ func WriteTable(w io.Writer, rep *Report) {
 		t.write(w)
 	}
 
+	if rows := stagesWith(rep, func(s StageReport) bool { return s.BigRoom != nil }); len(rows) > 0 {
+		fmt.Fprintf(w, "\nBig room: every client logs into %s and reads; then one more logs in and says something to the room\n\n", bigRoom)
+		t := newTable("stage", "clients", "all in after", "failed", "cut off", "closed", "server CPU", "new log-in answered", "message reached all", "RSS")
+		for _, s := range rows {
+			b := s.BigRoom
+			t.row(s.Stage, strconv.Itoa(b.Clients), fmt.Sprintf("%.1f s", b.InSeconds), strconv.Itoa(b.Failed), strconv.Itoa(b.CutOff),
+				strconv.Itoa(b.Closed), fmt.Sprintf("%.1f s", b.ServerCPU), seconds(b.LoginSeconds),
+				fmt.Sprintf("%s (%d)", seconds(b.MessageSeconds), b.Reached), bytesIEC(float64(b.RSS)))
+		}
+		t.write(w)
+	}
+
 	if worst := otherLoad(rep); worst > 0.1 {
 		fmt.Fprintf(w, "\nNote: other processes used up to %.2f CPUs during a measured run: those figures are disturbed.\n", worst)
 	}

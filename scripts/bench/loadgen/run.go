@@ -20,10 +20,11 @@ const (
 	ScenarioLatency = "latency" // paced, at each load of Config.Loads
 	ScenarioScale   = "scale"   // idle clients, memory, and a room beside them
 	ScenarioSlow    = "slow"    // a member stops reading
+	ScenarioBigRoom = "bigroom" // every client in general
 )
 
 // Scenarios lists every scenario.
-var Scenarios = []string{ScenarioFanOut, ScenarioLatency, ScenarioScale, ScenarioSlow}
+var Scenarios = []string{ScenarioFanOut, ScenarioLatency, ScenarioScale, ScenarioSlow, ScenarioBigRoom}
 
 // Config is one invocation of the load generator.
 type Config struct {
@@ -85,6 +86,7 @@ type StageReport struct {
 	Latency  []*FanOutResult `json:"latency,omitempty"`
 	Scale    *ScaleResult    `json:"scale,omitempty"`
 	Slow     *FanOutResult   `json:"slow,omitempty"`
+	BigRoom  *BigRoomResult  `json:"bigroom,omitempty"`
 	Errors   []string        `json:"errors,omitempty"`
 }
 
@@ -175,6 +177,14 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 				f.Rate, f.Prefix, f.Slow = cfg.SlowRate, "s", true
 				f.TextBytes, f.SlowTimeout = cfg.SlowTextBytes, cfg.SlowTimeout
 				sr.Slow, err = RunFanOut(ctx, srv, t, f)
+				return err
+			})
+		case ScenarioBigRoom:
+			each(fmt.Sprintf("big room, %d clients", cfg.Clients), func(sr *StageReport, srv *Server, t *target) (err error) {
+				if !bigRoomApplies(t.stage) {
+					return nil // no room every client is in
+				}
+				sr.BigRoom, err = RunBigRoom(ctx, srv, t, BigRoom{Clients: cfg.Clients})
 				return err
 			})
 		}
