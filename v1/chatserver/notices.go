@@ -12,8 +12,8 @@ import (
 )
 
 // Announcements in big rooms (docs/protocol-notes.md, "Big rooms"). A
-// room of n members announcing each of n arrivals to everyone sends n²
-// notices: 100 million for a room of 10 000. Above a threshold, a room
+// room that announces each of n arrivals to everyone already there sends
+// n²/2 notices: 50 million for a room of 10 000. Above a threshold, a room
 // gathers its joins and leaves and announces them together, once an
 // interval: `alice, bob and 48 others joined general`.
 const (
@@ -80,13 +80,15 @@ func (n *notices) record(name string, c change) {
 	n.net[name] = e
 }
 
-// reset forgets what was gathered.
+// reset forgets what was gathered. What a wave of log-ins needed (a map
+// and a slice of thousands of names) is not kept for the next interval.
 func (n *notices) reset() {
-	clear(n.net)
-	if cap(n.order) > minRoomCap {
-		n.order = nil // a wave's worth of names is not kept
+	if len(n.order) > minRoomCap {
+		n.net, n.order = nil, nil
+	} else {
+		clear(n.net)
+		n.order = n.order[:0]
 	}
-	n.order = n.order[:0]
 	n.pending.Store(false)
 }
 

@@ -272,3 +272,51 @@ func TestShutdownWithNoticesGathered(t *testing.T) {
 		t.Fatal("shutdown did not finish")
 	}
 }
+
+// Members leave a room from anywhere in it, and the room stays exact:
+// 100 log in, every other one leaves, then all but ten; the list and the
+// recipients of a message are those left, each once.
+func TestMembersLeaveFromAnywhere(t *testing.T) {
+	srv := startNotices(t, 0, never)
+	const n = 100
+	clients := make([]*wiretest.Client, n)
+	for i := range n {
+		clients[i] = srv.Login(jname(i))
+	}
+	stay := func(i int) bool { return i%2 == 0 && i < 20 || i == n-1 }
+	for _, i := range oddThenEven(n) {
+		if !stay(i) {
+			join(t, clients[i], "side")
+		}
+	}
+	var want []string
+	for i := range n {
+		if stay(i) {
+			want = append(want, jname(i))
+		}
+	}
+	last := clients[n-1]
+	last.Send(proto.Message{Kind: proto.KindListUsers})
+	users := last.Expect("the user list", func(m proto.Message) bool { return m.Kind == proto.KindListUsers })
+	assert.Equal(t, want, users.Users)
+
+	last.Send(proto.Message{Kind: proto.KindRoomMsg, Text: "who is here"})
+	ack := last.Expect("the ack", func(m proto.Message) bool { return m.Kind == proto.KindRoomMsgAck })
+	assert.EqualValues(t, len(want)-1, ack.Recipients)
+	for i := range n - 1 {
+		if stay(i) {
+			clients[i].Expect("the message", func(m proto.Message) bool { return m.Kind == proto.KindRoomMsg && m.Text == "who is here" })
+		}
+	}
+}
+
+// oddThenEven is 1, 3, 5, … then 0, 2, 4, … below n.
+func oddThenEven(n int) []int {
+	var out []int
+	for _, start := range []int{1, 0} {
+		for i := start; i < n; i += 2 {
+			out = append(out, i)
+		}
+	}
+	return out
+}

@@ -1,9 +1,11 @@
 package wiretest
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
+	"runtime"
 	"testing"
 	"time"
 
@@ -71,9 +73,9 @@ func newJoinBench(tb testing.TB, codec proto.Codec, members int) *joinBench {
 		}
 		return b
 	}
-	conns := make([]*memConn, members)
+	conns := make([]*tailConn, members)
 	for i := range members {
-		c := newMemConn()
+		c := &tailConn{memConn: newMemConn()}
 		conns[i] = c
 		go hub.ServeConn(context.Background(), c)
 		c.push(encode(&proto.Message{Kind: proto.KindLogin, Username: name(i)}, proto.ClientToServer))
@@ -92,6 +94,16 @@ func newJoinBench(tb testing.TB, codec proto.Codec, members int) *joinBench {
 	})
 	mover.push(encode(&proto.Message{Kind: proto.KindLogin, Username: "mover"}, proto.ClientToServer))
 	j.await(proto.KindLoginAck, proto.GeneralRoom)
+	// Settle: a room message from the mover sends what the room gathered
+	// while everyone logged in, then itself; once every member has it,
+	// the log-in wave is over.
+	mover.push(encode(&proto.Message{Kind: proto.KindRoomMsg, Text: "settle"}, proto.ClientToServer))
+	j.await(proto.KindRoomMsgAck, proto.GeneralRoom)
+	last := encode(&proto.Message{Kind: proto.KindRoomMsg, Room: proto.GeneralRoom, From: "mover", Text: "settle"}, proto.ServerToClient)
+	for _, c := range conns {
+		c.waitForTail(tb, last)
+	}
+	runtime.GC()
 	j.toRoom[0] = encode(&proto.Message{Kind: proto.KindJoinRoom, Room: proto.GeneralRoom}, proto.ClientToServer)
 	j.toRoom[1] = encode(&proto.Message{Kind: proto.KindJoinRoom, Room: "elsewhere"}, proto.ClientToServer)
 	mover.push(j.toRoom[1])
@@ -159,6 +171,40 @@ func (c *replyConn) replies() io.Reader {
 		c.out = c.out[:copy(c.out, c.out[n:])]
 		return n, nil
 	})
+}
+
+// tailConn is a memConn that keeps the end of the last write.
+type tailConn struct {
+	*memConn
+	tail []byte
+}
+
+func (c *tailConn) Write(p []byte) (int, error) {
+	c.mu.Lock()
+	c.tail = append(c.tail[:0], p[max(0, len(p)-256):]...)
+	c.nbytes += int64(len(p))
+	c.mu.Unlock()
+	c.cond.Broadcast()
+	return len(p), nil
+}
+
+// waitForTail waits until the last bytes the server wrote are suffix.
+func (c *tailConn) waitForTail(tb testing.TB, suffix []byte) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	timer := time.AfterFunc(time.Minute, func() {
+		c.mu.Lock()
+		c.closed = true
+		c.mu.Unlock()
+		c.cond.Broadcast()
+	})
+	defer timer.Stop()
+	for !bytes.HasSuffix(c.tail, suffix) && !c.closed {
+		c.cond.Wait()
+	}
+	if !bytes.HasSuffix(c.tail, suffix) {
+		tb.Fatalf("a member never got the last message")
+	}
 }
 
 type readerFunc func([]byte) (int, error)
