@@ -54,6 +54,8 @@ type Server struct {
 	conns      map[net.Conn]struct{}
 	onShutdown []func()
 	wg         sync.WaitGroup
+
+	wave wave // returns memory after a wave of connections (wave.go)
 }
 
 // New returns a server for h.
@@ -69,6 +71,7 @@ func (s *Server) init() {
 		if s.Logger == nil {
 			s.Logger = slog.Default()
 		}
+		s.wave = wave{min: WaveMin, quiet: WaveQuiet, release: s.returnMemory}
 	})
 }
 
@@ -121,23 +124,27 @@ func (s *Server) Serve(l net.Listener) error {
 			return err
 		}
 		backoff = 0
-		if !s.track(conn) {
+		open, ok := s.track(conn)
+		if !ok {
 			conn.Close()
 			return ErrServerClosed
 		}
+		s.wave.note(time.Now(), open)
 		go s.serveConn(conn)
 	}
 }
 
-func (s *Server) track(conn net.Conn) bool {
+// track counts conn among the open connections, and returns how many are
+// open; false if the server is shutting down.
+func (s *Server) track(conn net.Conn) (open int, ok bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed {
-		return false
+		return 0, false
 	}
 	s.conns[conn] = struct{}{}
 	s.wg.Add(1)
-	return true
+	return len(s.conns), true
 }
 
 func (s *Server) serveConn(conn net.Conn) {
@@ -174,6 +181,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	}
 	hooks := s.onShutdown
 	s.mu.Unlock()
+	s.wave.stop()
 
 	s.cancel()
 	for _, f := range hooks {
@@ -213,18 +221,29 @@ func isTemporary(err error) bool {
 
 // RunUntilSignal serves on l until SIGINT or SIGTERM (or ctx ends), then
 // shuts down gracefully, allowing grace for clients to drain. It returns
-// nil after a clean shutdown.
+// nil after a clean shutdown. Meanwhile, at every SIGUSR1, it logs the
+// process's memory (LogMemory): `kill -USR1 PID`.
 func RunUntilSignal(ctx context.Context, s *Server, l net.Listener, grace time.Duration) error {
+	s.init()
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	ask := make(chan os.Signal, 1)
+	if len(memorySignals) > 0 {
+		signal.Notify(ask, memorySignals...)
+		defer signal.Stop(ask)
+	}
 	served := make(chan error, 1)
 	go func() { served <- s.Serve(l) }()
-	select {
-	case err := <-served:
-		return err
-	case <-ctx.Done():
+	for wait := true; wait; {
+		select {
+		case err := <-served:
+			return err
+		case <-ask:
+			LogMemory(s.Logger, ReadMemory())
+		case <-ctx.Done():
+			wait = false
+		}
 	}
-	s.init()
 	s.Logger.Info("shutting down")
 	sctx, cancel := context.WithTimeout(context.Background(), grace)
 	defer cancel()

@@ -42,3 +42,43 @@ func TestRecordConnStopsAtRecordBoundaries(t *testing.T) {
 	}
 	assert.Equal(t, [][]byte{rec1[:5], rec1[5:], rec2[:5], rec2[5:]}, reads)
 }
+
+// recordConn gives the plaintext handshake records that open a
+// connection in pieces of at most helloPiece bytes, each under a header
+// of its own; from the first record of another type on (encrypted, or a
+// change of cipher spec) it gives every record whole.
+func TestRecordConnSplitsTheOpeningHandshake(t *testing.T) {
+	server, client := net.Pipe()
+	defer server.Close()
+	body := func(n int, b byte) []byte { return bytes.Repeat([]byte{b}, n) }
+	hello := append([]byte{22, 3, 1, 0x02, 0x58}, body(600, 'h')...) // 600 bytes
+	ccs := []byte{20, 3, 3, 0, 1, 1}
+	sealed := append([]byte{23, 3, 3, 0x02, 0x58}, body(600, 's')...)
+	late := append([]byte{22, 3, 3, 0x01, 0x2c}, body(300, 'f')...) // 300 bytes
+	go func() {
+		for _, r := range [][]byte{hello, ccs, sealed, late} {
+			client.Write(r)
+		}
+		client.Close()
+	}()
+	rc := &recordConn{Conn: server}
+	buf := make([]byte, 1024)
+	var got [][]byte
+	for {
+		n, err := rc.Read(buf)
+		if n > 0 {
+			got = append(got, bytes.Clone(buf[:n]))
+		}
+		if err == io.EOF {
+			break
+		}
+		require.NoError(t, err)
+	}
+	want := [][]byte{
+		{22, 3, 1, 1, 0}, body(256, 'h'), {22, 3, 1, 1, 0}, body(256, 'h'), {22, 3, 1, 0, 88}, body(88, 'h'),
+		ccs[:5], ccs[5:],
+		sealed[:5], sealed[5:],
+		late[:5], late[5:],
+	}
+	assert.Equal(t, want, got)
+}

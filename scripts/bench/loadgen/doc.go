@@ -12,10 +12,15 @@
 //     delivered messages per second, end-to-end latency (an HDR
 //     histogram), messages lost;
 //   - latency: the same room paced at each offered load;
-//   - scale: C idle clients logged in, the server's resident memory
-//     before and after (per connection), and a room beside them;
+//   - scale: C idle clients logged in, reading, in rooms of 100; the
+//     server's resident memory and its Go heap and stacks (its memory
+//     line, asked for with SIGUSR1) before and after, per connection; and
+//     a room beside them;
 //   - slow consumer: one member stops reading; the others' latency before
-//     and while it does, and when the server cuts it off.
+//     and while it does, and when the server cuts it off;
+//   - big room: C clients log into general and read; how long until all
+//     are in and how many were cut off, then how long one more log-in
+//     takes to be answered and a room message to reach everyone.
 //
 // Every load message carries its publisher, its number and its send time
 // (see payload.go), so each receiver finds gaps, order and latency on its

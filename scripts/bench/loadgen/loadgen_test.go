@@ -170,6 +170,13 @@ func TestScale(t *testing.T) {
 	assert.Positive(t, res.RSSAfter, "the server's memory with the clients in")
 	assert.Positive(t, res.FanOut.Delivered)
 	assert.Zero(t, res.FanOut.Lost)
+	assert.True(t, res.Reading, "the idle clients read")
+	assert.Equal(t, idleRoomSize, res.RoomSize)
+	if assert.NotNil(t, res.MemBefore, "the server's memory line before") && assert.NotNil(t, res.MemAfter, "and after") {
+		assert.Positive(t, res.MemAfter.RSS)
+		assert.GreaterOrEqual(t, res.MemAfter.Goroutines, res.MemBefore.Goroutines+40, "a goroutine per client at least")
+		assert.Positive(t, res.GoPerConn, "heap and stacks per connection")
+	}
 }
 
 // Test: an invocation, as make bench runs it, flat out at two workloads
@@ -293,4 +300,28 @@ func TestLookupStages(t *testing.T) {
 	assert.Equal(t, []string{"v3", "v4", "bonus1"}, []string{st[0].Name, st[1].Name, st[2].Name})
 	_, err = LookupStages("v9")
 	assert.ErrorIs(t, err, ErrUnknownStage)
+}
+
+// Test: the big room: every client gets into general, none is cut off,
+// one more is answered, and its room message reaches everyone.
+func TestBigRoom(t *testing.T) {
+	srv, tg := startStage(t, "v3")
+	res, err := RunBigRoom(testContext(t), srv, tg, BigRoom{Clients: 60})
+	require.NoError(t, err)
+	assert.Equal(t, 60, res.In)
+	assert.Zero(t, res.Failed, res.FirstFailure)
+	assert.Zero(t, res.CutOff)
+	assert.Zero(t, res.Closed)
+	assert.Equal(t, 60, res.Reached, "the room message reached every member")
+	assert.Positive(t, res.LoginSeconds)
+	assert.Positive(t, res.MessageSeconds)
+	assert.Positive(t, res.RSS)
+}
+
+// Test: the big room is general, which only ChatProto servers have.
+func TestBigRoomOnlyChatProto(t *testing.T) {
+	st, err := LookupStages("task4")
+	require.NoError(t, err)
+	_, err = RunBigRoom(testContext(t), nil, &target{stage: st[0]}, BigRoom{Clients: 5})
+	assert.ErrorIs(t, err, ErrConfig)
 }

@@ -83,12 +83,12 @@ func WriteTable(w io.Writer, rep *Report) {
 
 	if rows := stagesWith(rep, func(s StageReport) bool { return s.Scale != nil }); len(rows) > 0 {
 		fmt.Fprintf(w, "\nScale: idle clients logged in, the server's memory, and the room beside them\n\n")
-		t := newTable("stage", "clients", "log-in time", "RSS before", "RSS after", "per connection",
-			"room delivered/s", "room p99", "lost")
+		t := newTable("stage", "clients", "what they do", "log-in time", "RSS before", "RSS after", "RSS per connection",
+			"heap+stack per connection", "room delivered/s", "room p99", "lost")
 		for _, s := range rows {
 			c := s.Scale
-			t.row(s.Stage, strconv.Itoa(c.Clients), fmt.Sprintf("%.1f s", c.ConnectSeconds), bytesIEC(float64(c.RSSBefore)),
-				bytesIEC(float64(c.RSSAfter)), bytesIEC(c.PerConn), SI(c.FanOut.PerSecond), us(c.FanOut.Latency.P99), strconv.FormatUint(c.FanOut.Lost, 10))
+			t.row(s.Stage, strconv.Itoa(c.Clients), c.doing(), fmt.Sprintf("%.1f s", c.ConnectSeconds), bytesIEC(float64(c.RSSBefore)),
+				bytesIEC(float64(c.RSSAfter)), bytesIEC(c.PerConn), c.goPerConn(), SI(c.FanOut.PerSecond), us(c.FanOut.Latency.P99), strconv.FormatUint(c.FanOut.Lost, 10))
 		}
 		t.write(w)
 		for _, s := range rows {
@@ -118,6 +118,18 @@ func WriteTable(w io.Writer, rep *Report) {
 				seen = strings.Join(how, ", ")
 			}
 			t.row(s.Stage, SI(f.Offered)+"/s", us(f.Latency.P99), us(f.Slow.Latency.P99), cut, seen, strconv.FormatUint(f.Lost, 10))
+		}
+		t.write(w)
+	}
+
+	if rows := stagesWith(rep, func(s StageReport) bool { return s.BigRoom != nil }); len(rows) > 0 {
+		fmt.Fprintf(w, "\nBig room: every client logs into %s and reads; then one more logs in and says something to the room\n\n", bigRoom)
+		t := newTable("stage", "clients", "all in after", "failed", "cut off", "closed", "server CPU", "new log-in answered", "message reached all", "RSS")
+		for _, s := range rows {
+			b := s.BigRoom
+			t.row(s.Stage, strconv.Itoa(b.Clients), fmt.Sprintf("%.1f s", b.InSeconds), strconv.Itoa(b.Failed), strconv.Itoa(b.CutOff),
+				strconv.Itoa(b.Closed), fmt.Sprintf("%.1f s", b.ServerCPU), seconds(b.LoginSeconds),
+				fmt.Sprintf("%s (%d)", seconds(b.MessageSeconds), b.Reached), bytesIEC(float64(b.RSS)))
 		}
 		t.write(w)
 	}

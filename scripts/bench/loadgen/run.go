@@ -20,6 +20,7 @@ const (
 	ScenarioLatency = "latency" // paced, at each load of Config.Loads
 	ScenarioScale   = "scale"   // idle clients, memory, and a room beside them
 	ScenarioSlow    = "slow"    // a member stops reading
+	ScenarioBigRoom = "bigroom" // every client in general
 )
 
 // scenarios is every scenario, in the order a run takes them. A new
@@ -32,6 +33,7 @@ var scenarios = []scenario{
 	{name: ScenarioLatency, everyRep: true, settings: latencySettings, guess: fanOutGuess, run: runLatency},
 	{name: ScenarioScale, label: scaleLabel, guess: scaleGuess, run: runScaleScenario},
 	{name: ScenarioSlow, guess: slowGuess, run: runSlow},
+	{name: ScenarioBigRoom, label: bigRoomLabel, measures: bigRoomApplies, guess: scaleGuess, run: runBigRoomScenario},
 }
 
 func runFanOutScenario(ctx context.Context, cfg Config, x *runArgs) error {
@@ -265,6 +267,7 @@ type StageReport struct {
 	Latency  []*FanOutResult `json:"latency,omitempty"`
 	Scale    *ScaleResult    `json:"scale,omitempty"`
 	Slow     *FanOutResult   `json:"slow,omitempty"`
+	BigRoom  *BigRoomResult  `json:"bigroom,omitempty"`
 	Errors   []string        `json:"errors,omitempty"`
 }
 

@@ -3,6 +3,7 @@ package loadgen
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -19,8 +20,11 @@ const (
 	// scaleParallel bounds the log-ins in flight.
 	scaleParallel = 128
 	// settle bounds the wait for the server's memory to stop moving once
-	// every client is in.
-	settleMax   = 5 * time.Second
+	// every client is in: it must stay put for settleFor, longer than a
+	// server waits before returning memory after a wave of connections
+	// (shared/server.WaveQuiet, 1 s).
+	settleMax   = 8 * time.Second
+	settleFor   = 2 * time.Second
 	settleEvery = 250 * time.Millisecond
 )
 
@@ -34,11 +38,21 @@ type Scale struct {
 // ScaleResult is what the scale scenario measured.
 type ScaleResult struct {
 	Clients int `json:"clients"`
+	// What the idle clients do: each reads whatever the server sends it
+	// (Reading), in rooms of RoomSize (0: no rooms, as in task 4).
+	Reading  bool `json:"reading"`
+	RoomSize int  `json:"room_size"`
 	// RSS of the server before the clients connected and once they were
 	// all in, idle; PerConn is the difference per client.
 	RSSBefore int64   `json:"rss_before"`
 	RSSAfter  int64   `json:"rss_after"`
 	PerConn   float64 `json:"bytes_per_conn"`
+	// The server's own report of its memory (SIGUSR1) at the same two
+	// moments, nil for a server that has none (lean); GoPerConn is the
+	// difference of its Go heap in use and stacks, per client.
+	MemBefore *ServerMemory `json:"memory_before,omitempty"`
+	MemAfter  *ServerMemory `json:"memory_after,omitempty"`
+	GoPerConn float64       `json:"go_bytes_per_conn,omitempty"`
 	// ConnectSeconds is how long the log-ins took.
 	ConnectSeconds float64 `json:"connect_s"`
 	// FanOut is the run beside the idle clients.
@@ -62,6 +76,18 @@ func RunScale(ctx context.Context, srv *Server, t *target, s Scale) (*ScaleResul
 		return nil, err
 	}
 	res.RSSBefore = before
+	if !t.stage.self {
+		m, err := srv.Memory(ctx)
+		if err != nil {
+			return nil, err
+		}
+		res.MemBefore = &m
+	}
+	// Every idle client has a goroutine of its own that reads (dial).
+	res.Reading = true
+	if t.stage.Dialect.Rooms() && !t.stage.ClassChat {
+		res.RoomSize = idleRoomSize
+	}
 	idle := make([]*member, res.Clients)
 	defer func() {
 		for _, m := range idle {
@@ -73,7 +99,7 @@ func RunScale(ctx context.Context, srv *Server, t *target, s Scale) (*ScaleResul
 	start := time.Now()
 	err = parallel(ctx, res.Clients, scaleParallel, func(i int) error {
 		var opts memberOpts
-		if t.stage.Dialect.Rooms() && !t.stage.ClassChat {
+		if res.RoomSize > 0 {
 			opts.room = fmt.Sprintf("idle%03d", i/idleRoomSize)
 		}
 		m, err := dial(ctx, t, i, fmt.Sprintf("i%05d", i), opts)
@@ -88,6 +114,14 @@ func RunScale(ctx context.Context, srv *Server, t *target, s Scale) (*ScaleResul
 		return nil, err
 	}
 	res.PerConn = float64(res.RSSAfter-res.RSSBefore) / float64(res.Clients)
+	if res.MemBefore != nil {
+		m, err := srv.Memory(ctx)
+		if err != nil {
+			return nil, err
+		}
+		res.MemAfter = &m
+		res.GoPerConn = float64(m.GoBytes()-res.MemBefore.GoBytes()) / float64(res.Clients)
+	}
 	f := s.FanOut
 	f.Prefix = "b"
 	if res.FanOut, err = RunFanOut(ctx, srv, t, f); err != nil {
@@ -102,7 +136,7 @@ func RunScale(ctx context.Context, srv *Server, t *target, s Scale) (*ScaleResul
 }
 
 // settledRSS waits until the server's resident memory stops moving (two
-// readings a second apart within 1%), or settleMax, and returns it.
+// readings settleFor apart within 1%), or settleMax, and returns it.
 func settledRSS(ctx context.Context, srv *Server) (int64, error) {
 	var readings []int64
 	deadline := time.Now().Add(settleMax)
@@ -112,8 +146,8 @@ func settledRSS(ctx context.Context, srv *Server) (int64, error) {
 			return 0, err
 		}
 		readings = append(readings, r)
-		if n := len(readings); n > 4 {
-			old := readings[n-5]
+		if back := int(settleFor / settleEvery); len(readings) > back {
+			old := readings[len(readings)-1-back]
 			if diff := r - old; diff < old/100 && -diff < old/100 {
 				return r, nil
 			}
@@ -127,4 +161,83 @@ func settledRSS(ctx context.Context, srv *Server) (int64, error) {
 			return 0, ctx.Err()
 		}
 	}
+}
+
+// doing says what the idle clients do, for the table.
+func (c *ScaleResult) doing() string {
+	s := "idle"
+	if c.Reading {
+		s = "reading"
+	}
+	if c.RoomSize > 0 {
+		return fmt.Sprintf("%s, rooms of %d", s, c.RoomSize)
+	}
+	return s + ", no rooms"
+}
+
+// goPerConn is the heap and stacks per connection, for the table.
+func (c *ScaleResult) goPerConn() string {
+	if c.MemAfter == nil {
+		return "-"
+	}
+	return bytesIEC(c.GoPerConn)
+}
+
+// Targets of the scale scenario: server RSS per connection, at
+// scaleTargetClients reading clients in rooms of 100.
+const scaleTargetClients = 10000
+
+var scaleTargets = []struct {
+	stage string
+	limit float64 // bytes of RSS per connection
+}{
+	{"v3", 8 << 10},
+	{"v4", 16 << 10},
+}
+
+func init() { targetRules = append(targetRules, scaleRule) }
+
+func scaleRule(rep *Report) []Target {
+	var out []Target
+	for _, st := range scaleTargets {
+		t := Target{Name: fmt.Sprintf("%s: %d reading clients in rooms of %d, server RSS per connection ≤ %s",
+			st.stage, scaleTargetClients, idleRoomSize, bytesIEC(st.limit)), State: TargetNotMeasured}
+		sr := find(rep, st.stage)
+		switch {
+		case sr == nil || sr.Scale == nil:
+			t.Why = "the scale scenario was not run on " + st.stage
+			for _, e := range errorsOf(sr, "scale") {
+				t.Why = e
+			}
+		case sr.Scale.Clients < scaleTargetClients:
+			t.Measured = bytesIEC(sr.Scale.PerConn) + fmt.Sprintf(" at %d clients", sr.Scale.Clients)
+			t.Why = fmt.Sprintf("measured with %d clients, not %d (-clients)", sr.Scale.Clients, scaleTargetClients)
+		default:
+			c := sr.Scale
+			t.Measured = bytesIEC(c.PerConn)
+			if c.MemAfter != nil {
+				t.Measured += " (heap+stack " + bytesIEC(c.GoPerConn) + ")"
+			}
+			t.State = TargetMet
+			if c.PerConn > st.limit {
+				t.State = TargetNotMet
+			}
+		}
+		out = append(out, t)
+	}
+	return out
+}
+
+// errorsOf returns the errors of sr's runs whose name starts with what.
+func errorsOf(sr *StageReport, what string) []string {
+	if sr == nil {
+		return nil
+	}
+	var out []string
+	for _, e := range sr.Errors {
+		if strings.HasPrefix(e, what) {
+			out = append(out, e)
+		}
+	}
+	return out
 }

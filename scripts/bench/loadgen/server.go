@@ -47,6 +47,8 @@ type Server struct {
 	tail  []string      // its last lines of output
 	cuts  int           // slow consumers it has cut off
 	cutCh chan struct{} // receives at every cut-off, if there is room
+
+	memLines chan string // its memory lines (memory.go)
 }
 
 // StartServer runs the stage's binary from dir on port 0 and waits for
@@ -75,7 +77,7 @@ func StartServer(ctx context.Context, st Stage, dir, scratch string, extra ...st
 		return nil, err
 	}
 	w.Close()
-	s := &Server{cmd: cmd, done: make(chan struct{}), cutCh: make(chan struct{}, 1)}
+	s := &Server{cmd: cmd, done: make(chan struct{}), cutCh: make(chan struct{}, 1), memLines: make(chan string, 1)}
 	port := make(chan string, 1)
 	go s.drain(r, port)
 	go func() {
@@ -126,6 +128,7 @@ func (s *Server) drain(r *os.File, port chan<- string) {
 			}
 		}
 		s.mu.Unlock()
+		s.noteMemory(line)
 	}
 }
 

@@ -1,0 +1,11 @@
+//go:build unix
+
+package server
+
+import (
+	"os"
+	"syscall"
+)
+
+// memorySignals ask a running server for its memory line.
+var memorySignals = []os.Signal{syscall.SIGUSR1}
